@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+const defaultDatabaseUrl = 'postgresql://postgres@127.0.0.1:5432/reportrun';
+
+/** Every setting the service reads, with working local defaults. */
+export const configSchema = z.object({
+  DATABASE_URL: z.url().default(defaultDatabaseUrl),
+  REPORTS_DATABASE_URL: z.url().optional(),
+  REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+  /** Hash-tagged so every BullMQ key of one deployment lands in one Redis Cluster slot. */
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^\{[A-Za-z0-9_-]+\}$/, 'must be a Redis hash tag such as {reportrun}')
+    .default('{reportrun}'),
+  S3_ENDPOINT: z.url().optional(),
+  S3_BUCKET: z.string().min(3).default('reportrun'),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).default('S3RVER'),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).default('S3RVER'),
+  DOWNLOAD_URL_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 3600, 'presigned URLs cannot outlive 7 days')
+    .default(15 * 60),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  RUN_TIMEOUT_SECONDS_MAX: z.coerce.number().int().min(1).default(3600),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  PUBLIC_BASE_URL: z.url().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema> & { REPORTS_DATABASE_URL: string };
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((issue) => `  - ${issue}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws a ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable means "unset", as in most twelve-factor tooling.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = configSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+    );
+  }
+  return {
+    ...parsed.data,
+    REPORTS_DATABASE_URL: parsed.data.REPORTS_DATABASE_URL ?? parsed.data.DATABASE_URL,
+  };
+}
+
+/** For process entry points: prints the problem and exits instead of throwing a stack trace. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { openApiRegistry } from '../openapi-registry.ts';
+
+export const reportRunStatusSchema = z.enum(['running', 'succeeded', 'failed', 'canceled']);
+export type ReportRunStatus = z.infer<typeof reportRunStatusSchema>;
+
+export const fileContentTypeSchema = z.enum(['csv', 'zip', 'json']);
+export type FileContentType = z.infer<typeof fileContentTypeSchema>;
+
+export const resultOptionsSchema = z
+  .object({
+    compress_file: z.boolean().optional().default(false),
+  })
+  .strict();
+export type ResultOptions = z.infer<typeof resultOptionsSchema>;
+
+/** Values of report parameters as a client sends them; each report validates its own. */
+export const reportParametersInputSchema = z.record(z.string(), z.unknown());
+
+export const createReportRunRequestSchema = openApiRegistry.register(
+  'CreateReportRunRequest',
+  z
+    .object({
+      report: z.string().min(1).max(200),
+      report_parameters: reportParametersInputSchema.optional().default({}),
+      result_options: resultOptionsSchema.optional().default({ compress_file: false }),
+    })
+    .strict(),
+);
+export type CreateReportRunRequest = z.infer<typeof createReportRunRequestSchema>;
+
+export const failureDetailsSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  retryable: z.boolean(),
+});
+export type FailureDetails = z.infer<typeof failureDetailsSchema>;
+
+export const runStageSchema = z.enum(['queued', 'querying', 'uploading']);
+export const progressDetailsSchema = z.object({
+  stage: runStageSchema,
+  rows: z.number().int().optional(),
+  bytes: z.number().int().optional(),
+});
+export type ProgressDetails = z.infer<typeof progressDetailsSchema>;
+
+const timestamp = z.iso.datetime({ offset: true });
+
+export const reportRunSchema = openApiRegistry.register(
+  'ReportRun',
+  z.object({
+    id: z.string(),
+    object: z.literal('v2.reporting.report_run'),
+    created: timestamp,
+    livemode: z.boolean(),
+    report: z.string(),
+    report_name: z.string(),
+    report_parameters: z.record(z.string(), z.unknown()),
+    result: z
+      .object({
+        type: z.literal('file'),
+        file: z
+          .object({
+            content_type: fileContentTypeSchema,
+            size: z.number().int(),
+            rows: z.number().int(),
+            download_url: z.object({ url: z.url(), expires_at: timestamp.nullable() }),
+          })
+          .nullable(),
+      })
+      .nullable(),
+    result_options: z.object({ compress_file: z.boolean().nullable() }).nullable(),
+    status: reportRunStatusSchema,
+    status_details: z.record(z.string(), z.unknown()),
+    active_at: timestamp.nullable(),
+    succeeded_at: timestamp.nullable(),
+    failed_at: timestamp.nullable(),
+    canceled_at: timestamp.nullable(),
+    canceled_by: z.string().nullable(),
+    attempts: z.number().int(),
+    timeout_seconds: z.number().int(),
+  }),
+);
+export type ReportRunResource = z.infer<typeof reportRunSchema>;

@@ -1,0 +1,77 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { idPrefix, newId } from '@reportrun/core';
+import type { PrismaClient } from './client.ts';
+
+const base62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+export function hashApiKeySecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+function randomBase62(length: number): string {
+  // 248 is the largest multiple of 62 below 256: rejecting bytes above it keeps every
+  // character equally likely.
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248 && out.length < length) out += base62[byte % 62];
+    }
+  }
+  return out;
+}
+
+export interface IssuedApiKey {
+  id: string;
+  teamId: string;
+  livemode: boolean;
+  name: string;
+  /** The secret, available only now: only its hash is stored. */
+  secret: string;
+}
+
+export async function createApiKey(
+  prisma: PrismaClient,
+  input: { teamId: string; livemode: boolean; name: string },
+): Promise<IssuedApiKey> {
+  const secret = `rr_${input.livemode ? 'live' : 'test'}_${randomBase62(32)}`;
+  const id = newId(idPrefix.apiKey);
+  await prisma.apiKey.create({
+    data: {
+      id,
+      teamId: input.teamId,
+      livemode: input.livemode,
+      name: input.name,
+      secretHash: hashApiKeySecret(secret),
+      redacted: `${secret.slice(0, 12)}…${secret.slice(-4)}`,
+    },
+  });
+  return { id, ...input, secret };
+}
+
+export interface ApiKeyPrincipal {
+  keyId: string;
+  teamId: string;
+  livemode: boolean;
+}
+
+/** Resolves a presented secret to its team and mode; null when unknown or revoked. */
+export async function findApiKeyBySecret(
+  prisma: PrismaClient,
+  secret: string,
+): Promise<ApiKeyPrincipal | null> {
+  const key = await prisma.apiKey.findUnique({ where: { secretHash: hashApiKeySecret(secret) } });
+  if (!key || key.revokedAt) return null;
+  return { keyId: key.id, teamId: key.teamId, livemode: key.livemode };
+}
+
+export async function revokeApiKey(prisma: PrismaClient, keyId: string): Promise<boolean> {
+  const { count } = await prisma.apiKey.updateMany({
+    where: { id: keyId, revokedAt: null },
+    data: { revokedAt: new Date() },
+  });
+  return count === 1;
+}
+
+export async function createTeam(prisma: PrismaClient, name: string, id = newId(idPrefix.team)) {
+  return prisma.team.create({ data: { id, name } });
+}
