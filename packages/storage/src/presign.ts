@@ -1,0 +1,27 @@
+import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { Storage } from './client.ts';
+
+export interface DownloadUrl {
+  url: string;
+  expiresAt: Date;
+}
+
+/** Signs a GET for the object; signing is local, no request reaches the storage server. */
+export async function presignDownload(
+  storage: Storage,
+  key: string,
+  ttlSeconds: number,
+  now: Date = new Date(),
+): Promise<DownloadUrl> {
+  const url = await getSignedUrl(
+    storage.s3,
+    new GetObjectCommand({ Bucket: storage.bucket, Key: key }),
+    { expiresIn: ttlSeconds, signingDate: now },
+  );
+  return { url, expiresAt: new Date(now.getTime() + ttlSeconds * 1000) };
+}
+
+export async function deleteObject(storage: Storage, key: string): Promise<void> {
+  await storage.s3.send(new DeleteObjectCommand({ Bucket: storage.bucket, Key: key }));
+}

@@ -1,0 +1,4 @@
+export { startLocalS3, type LocalS3 } from './local-s3.ts';
+export { createTestEnvironment, type TestEnvironment } from './test-environment.ts';
+export { createGlobalSetup, type GlobalSetupOptions } from './global-setup-factory.ts';
+export { assertLocalServices } from './services.ts';

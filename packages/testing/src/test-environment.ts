@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { Redis } from 'ioredis';
+import { loadConfig, type Config } from '@reportrun/config';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { createDatabaseFromTemplate, databaseUrlFor, dropDatabase } from './services.ts';
+
+export interface TestEnvironment {
+  /** Configuration pointing at this file's own database, bucket and queue prefix. */
+  config: Config;
+  /** The same, as environment variables for child processes. */
+  env: Record<string, string>;
+  databaseName: string;
+  cleanup(): Promise<void>;
+}
+
+const baseDatabaseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+/**
+ * Gives one test file its own migrated database (cloned from the run's template), its own
+ * bucket and its own hash-tagged queue prefix, so files run in parallel without sharing state.
+ */
+export async function createTestEnvironment(): Promise<TestEnvironment> {
+  const suffix = randomBytes(5).toString('hex');
+  const databaseName = `rr_test_${suffix}`;
+  const template = inject('reportrunTemplateDatabase');
+  if (template) await createDatabaseFromTemplate(baseDatabaseUrl, databaseName, template);
+  const s3 = inject('reportrunS3');
+  const env: Record<string, string> = {
+    DATABASE_URL: databaseUrlFor(baseDatabaseUrl, databaseName),
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    QUEUE_PREFIX: `{rrtest_${suffix}}`,
+    S3_ENDPOINT: s3.endpoint,
+    S3_BUCKET: `rr-test-${suffix}`,
+    S3_REGION: s3.region,
+    S3_ACCESS_KEY_ID: s3.accessKeyId,
+    S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+  };
+  const config = loadConfig(env);
+  await createBucket(config);
+  return {
+    config,
+    env,
+    databaseName,
+    async cleanup() {
+      if (template) await dropDatabase(baseDatabaseUrl, databaseName);
+      await deleteRedisKeys(env.REDIS_URL!, env.QUEUE_PREFIX!);
+    },
+  };
+}
+
+async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function createBucket(config: Config): Promise<void> {
+  const s3 = new S3Client({
+    region: config.S3_REGION,
+    endpoint: config.S3_ENDPOINT,
+    forcePathStyle: true,
+    credentials: { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY },
+  });
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: config.S3_BUCKET }));
+  } finally {
+    s3.destroy();
+  }
+}
