@@ -23,7 +23,7 @@ export async function startLocalS3(
     port: options.port ?? 0,
     directory,
     silent: true,
-    configureBuckets: (options.buckets ?? []).map((name) => ({ name })),
+    configureBuckets: (options.buckets ?? []).map((name) => ({ name, configs: [] })),
   });
   const { port } = await server.run();
   return {

@@ -77,3 +77,21 @@ async function createBucket(config: Config): Promise<void> {
     s3.destroy();
   }
 }
+
+/** Polls `read` until `done` holds for its result, or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  { timeoutMs = 30_000, intervalMs = 100 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T = await read();
+  while (!done(last)) {
+    if (Date.now() > deadline) {
+      throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    last = await read();
+  }
+  return last;
+}

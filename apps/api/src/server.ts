@@ -1,0 +1,38 @@
+import type { Server } from 'node:http';
+import type { Config, Logger } from '@reportrun/config';
+import { createDatabase } from '@reportrun/db';
+import { createRedisConnection, createReportRunQueue } from '@reportrun/queue';
+import { createStorageFromConfig } from '@reportrun/storage';
+import { createApp } from './app.ts';
+
+export interface RunningApi {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startApiServer(config: Config, logger: Logger): Promise<RunningApi> {
+  const db = createDatabase(config.DATABASE_URL);
+  const redis = createRedisConnection(config.REDIS_URL, 'producer');
+  const queue = createReportRunQueue(redis, config.QUEUE_PREFIX);
+  const storage = createStorageFromConfig(config);
+  const app = createApp({ config, logger, prisma: db.prisma, queue, storage });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? reject(error) : resolve(listening)));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const url = `http://${config.HOST}:${port}`;
+  logger.info({ url }, 'api listening');
+  return {
+    server,
+    url,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await queue.close();
+      redis.disconnect();
+      await db.close();
+      storage.s3.destroy();
+    },
+  };
+}

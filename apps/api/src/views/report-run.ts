@@ -1,0 +1,39 @@
+import type { FileContentType, ReportRunResource } from '@reportrun/core';
+import type { ReportRun } from '@reportrun/db';
+import type { DownloadUrl } from '@reportrun/storage';
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+/** The Stripe v2 `ReportRun` view of a stored run. */
+export function toReportRunResource(run: ReportRun, downloadUrl: DownloadUrl | null): ReportRunResource {
+  const resultOptions = run.resultOptions as { compress_file?: boolean };
+  const file =
+    run.status === 'succeeded' && downloadUrl && run.fileContentType
+      ? {
+          content_type: run.fileContentType as FileContentType,
+          size: Number(run.fileSize ?? 0),
+          rows: Number(run.fileRows ?? 0),
+          download_url: { url: downloadUrl.url, expires_at: downloadUrl.expiresAt.toISOString() },
+        }
+      : null;
+  return {
+    id: run.id,
+    object: 'v2.reporting.report_run',
+    created: run.createdAt.toISOString(),
+    livemode: run.livemode,
+    report: run.reportId,
+    report_name: run.reportName,
+    report_parameters: run.reportParameters as Record<string, unknown>,
+    result: file ? { type: 'file', file } : null,
+    result_options: { compress_file: resultOptions.compress_file ?? false },
+    status: run.status,
+    status_details: run.statusDetails as Record<string, unknown>,
+    active_at: iso(run.activeAt),
+    succeeded_at: iso(run.succeededAt),
+    failed_at: iso(run.failedAt),
+    canceled_at: iso(run.canceledAt),
+    canceled_by: run.canceledBy,
+    attempts: run.attempts,
+    timeout_seconds: run.timeoutSeconds,
+  };
+}

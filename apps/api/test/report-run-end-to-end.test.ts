@@ -1,0 +1,125 @@
+import { fileURLToPath } from 'node:url';
+import { unzipSync } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReportRunResource } from '@reportrun/core';
+import { createApiKey, createDatabase, createTeam, seedLedger, type Database } from '@reportrun/db';
+import { createTestEnvironment, spawnService, waitFor, type ServiceProcess, type TestEnvironment } from '@reportrun/testing';
+import { expectedItemizedCsv } from './ledger-csv.ts';
+
+const apiDir = fileURLToPath(new URL('..', import.meta.url));
+const workerDir = fileURLToPath(new URL('../../worker', import.meta.url));
+
+let environment: TestEnvironment;
+let db: Database;
+let api: ServiceProcess;
+let worker: ServiceProcess;
+let apiUrl: string;
+let apiKey: string;
+
+beforeAll(async () => {
+  environment = await createTestEnvironment();
+  db = createDatabase(environment.config.DATABASE_URL);
+  await seedLedger(db.pool, 20_000);
+  const team = await createTeam(db.prisma, 'End-to-end team');
+  apiKey = (await createApiKey(db.prisma, { teamId: team.id, livemode: false, name: 'e2e' })).secret;
+
+  api = spawnService('src/main.ts', { cwd: apiDir, env: { ...environment.env, PORT: '0' } });
+  worker = spawnService('src/main.ts', { cwd: workerDir, env: { ...environment.env, LOG_LEVEL: 'info' } });
+  apiUrl = (await api.waitForOutput(/REPORTRUN_API_URL=(\S+)/))[1]!;
+  await worker.waitForOutput(/worker ready/);
+});
+
+afterAll(async () => {
+  await Promise.all([api?.stop(), worker?.stop()]);
+  await db?.close();
+  await environment?.cleanup();
+});
+
+async function createRun(body: unknown): Promise<ReportRunResource> {
+  const response = await fetch(`${apiUrl}/v2/reporting/report_runs`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(response.status, await response.clone().text()).toBe(200);
+  return (await response.json()) as ReportRunResource;
+}
+
+async function getRun(id: string): Promise<ReportRunResource> {
+  const response = await fetch(`${apiUrl}/v2/reporting/report_runs/${id}`, {
+    headers: { authorization: `Bearer ${apiKey}` },
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as ReportRunResource;
+}
+
+const finished = (run: ReportRunResource) => run.status !== 'running';
+const interval = { interval_start: '2025-03-01T00:00:00Z', interval_end: '2025-04-15T12:30:00Z' };
+
+describe('a report run from HTTP request to downloaded file', () => {
+  it('produces the CSV of exactly the ledger rows in the interval', async () => {
+    const created = await createRun({
+      report: 'balance_change_from_activity.itemized.1',
+      report_parameters: interval,
+    });
+    expect(created).toMatchObject({
+      object: 'v2.reporting.report_run',
+      livemode: false,
+      report: 'balance_change_from_activity.itemized.1',
+      report_name: expect.any(String),
+      report_parameters: { interval_start: '2025-03-01T00:00:00.000Z', interval_end: '2025-04-15T12:30:00.000Z' },
+      result: null,
+      result_options: { compress_file: false },
+      status: 'running',
+    });
+    expect(created.id).toMatch(/^reprun_[0-9a-z]{26}$/);
+    expect(new Date(created.created).toISOString()).toBe(created.created);
+
+    const run = await waitFor(() => getRun(created.id), finished);
+    expect(run.status, JSON.stringify(run.status_details)).toBe('succeeded');
+    const file = run.result!.file!;
+    expect(file.content_type).toBe('csv');
+
+    const download = await fetch(file.download_url.url);
+    expect(download.status).toBe(200);
+    const bytes = Buffer.from(await download.arrayBuffer());
+    const expected = await expectedItemizedCsv(db.pool, interval.interval_start, interval.interval_end);
+    expect(expected.rows).toBeGreaterThan(1000);
+    expect(bytes.toString('utf8')).toBe(expected.csv);
+    expect(file.size).toBe(bytes.length);
+    expect(file.rows).toBe(expected.rows);
+    expect(new Date(file.download_url.expires_at!).getTime()).toBeGreaterThan(Date.now());
+  });
+
+  it('produces a ZIP holding the same CSV when compress_file is set, filtered by currency', async () => {
+    const created = await createRun({
+      report: 'balance_change_from_activity.itemized.1',
+      report_parameters: { ...interval, currency: 'EUR' },
+      result_options: { compress_file: true },
+    });
+    expect(created.report_parameters).toMatchObject({ currency: 'eur' });
+    const run = await waitFor(() => getRun(created.id), finished);
+    expect(run.status, JSON.stringify(run.status_details)).toBe('succeeded');
+    expect(run.result!.file!.content_type).toBe('zip');
+
+    const download = await fetch(run.result!.file!.download_url.url);
+    const zipped = new Uint8Array(await download.arrayBuffer());
+    expect(zipped.length).toBe(run.result!.file!.size);
+    const entries = unzipSync(zipped);
+    const names = Object.keys(entries);
+    expect(names).toHaveLength(1);
+    expect(names[0]).toMatch(/\.csv$/);
+    const expected = await expectedItemizedCsv(db.pool, interval.interval_start, interval.interval_end, 'eur');
+    expect(Buffer.from(entries[names[0]!]!).toString('utf8')).toBe(expected.csv);
+  });
+
+  it('mints a fresh download URL on every read of a succeeded run', async () => {
+    const created = await createRun({ report: 'balance_change_from_activity.itemized.1', report_parameters: interval });
+    await waitFor(() => getRun(created.id), finished);
+    const first = await getRun(created.id);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const second = await getRun(created.id);
+    expect(second.result!.file!.download_url.url).not.toBe(first.result!.file!.download_url.url);
+    expect(second.result!.file!.download_url.expires_at! > first.result!.file!.download_url.expires_at!).toBe(true);
+  });
+});

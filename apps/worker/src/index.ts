@@ -1,0 +1,4 @@
+export { startReportRunWorker, type RunningWorker } from './worker.ts';
+export { createReportRunProcessor, type ProcessorDependencies } from './process-report-run.ts';
+export { exportReport, type ExportReportInput, type ExportedFile } from './export-report.ts';
+export { classifyFailure } from './failure.ts';

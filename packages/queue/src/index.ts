@@ -1,0 +1,9 @@
+export {
+  reportRunQueueName,
+  reportRunJobSchema,
+  reportRunJobOptions,
+  reportRunJobId,
+  type ReportRunJob,
+} from './report-run-job.ts';
+export { createRedisConnection, type RedisRole } from './connection.ts';
+export { createReportRunQueue, enqueueReportRun, type ReportRunQueue } from './enqueue.ts';

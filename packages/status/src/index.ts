@@ -1,0 +1,9 @@
+export {
+  markRunActive,
+  updateRunProgress,
+  markRunSucceeded,
+  markRunFailed,
+  markRunCanceled,
+  type RunFile,
+} from './transitions.ts';
+export { createReportRun, type NewReportRun } from './create.ts';
