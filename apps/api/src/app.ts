@@ -9,7 +9,9 @@ export function createApp(deps: ApiDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.use(express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] }));
+  // Not strict: a body of `null` or `3` is valid JSON and deserves "must be an object", not
+  // "malformed JSON".
+  app.use(express.json({ limit: '64kb', strict: false, type: ['application/json', 'application/*+json'] }));
 
   app.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });

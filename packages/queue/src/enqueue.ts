@@ -14,7 +14,34 @@ export function createReportRunQueue(connection: Redis, prefix: string): ReportR
   return new Queue<ReportRunJob>(reportRunQueueName, { connection, prefix });
 }
 
-export async function enqueueReportRun(queue: ReportRunQueue, runId: string): Promise<void> {
+export class QueueUnavailable extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'QueueUnavailable';
+  }
+}
+
+/**
+ * Adds the run's job. BullMQ waits for Redis indefinitely; an API request must not, so after
+ * `timeoutMs` this gives up with QueueUnavailable (the job id makes a late add harmless).
+ */
+export async function enqueueReportRun(
+  queue: ReportRunQueue,
+  runId: string,
+  { timeoutMs = 3000 }: { timeoutMs?: number } = {},
+): Promise<void> {
   const job = reportRunJobSchema.parse({ runId });
-  await queue.add('report-run', job, { ...reportRunJobOptions, jobId: reportRunJobId(runId) });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new QueueUnavailable(`Redis did not accept the job within ${timeoutMs} ms`)), timeoutMs);
+  });
+  const add = queue.add('report-run', job, { ...reportRunJobOptions, jobId: reportRunJobId(runId) });
+  add.catch(() => {}); // a late failure after the timeout has nobody left to tell
+  try {
+    await Promise.race([add, timeout]);
+  } catch (error) {
+    throw error instanceof QueueUnavailable ? error : new QueueUnavailable('Redis refused the job', { cause: error });
+  } finally {
+    clearTimeout(timer);
+  }
 }

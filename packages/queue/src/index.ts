@@ -6,4 +6,4 @@ export {
   type ReportRunJob,
 } from './report-run-job.ts';
 export { createRedisConnection, type RedisRole } from './connection.ts';
-export { createReportRunQueue, enqueueReportRun, type ReportRunQueue } from './enqueue.ts';
+export { createReportRunQueue, enqueueReportRun, QueueUnavailable, type ReportRunQueue } from './enqueue.ts';

@@ -61,7 +61,7 @@ function parseValue(spec: ReportParameterSpec, raw: unknown): Date | string {
   switch (spec.type) {
     case 'timestamp': {
       const date = new Date(raw);
-      if (!rfc3339.test(raw) || Number.isNaN(date.getTime())) {
+      if (!rfc3339.test(raw) || Number.isNaN(date.getTime()) || !isRealCalendarTime(raw)) {
         throw new InvalidParameter(
           path,
           `${spec.name} must be an RFC 3339 timestamp with an offset, e.g. 2025-01-01T00:00:00Z.`,
@@ -91,4 +91,13 @@ function parseValue(spec: ReportParameterSpec, raw: unknown): Date | string {
 function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   return value === null ? 'null' : `a ${typeof value}`;
+}
+
+/** `Date` rolls 2025-02-30 over to March; a report interval must name a day that exists. */
+function isRealCalendarTime(raw: string): boolean {
+  const [year, month, day, hour, minute, second] = raw.match(/\d+/g)!.slice(0, 6).map(Number) as [
+    number, number, number, number, number, number,
+  ];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour < 24 && minute < 60 && second < 60;
 }

@@ -16,7 +16,10 @@ export function parseJsonBody<T extends z.ZodType>(request: Request, schema: T):
   if (hasBody && !request.is('application/json')) {
     throw new UnsupportedMediaType(request.headers['content-type']);
   }
-  const body: unknown = request.body ?? {};
+  const body: unknown = request.body === undefined ? {} : request.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new InvalidParameter('body', 'The request body must be a JSON object.');
+  }
   const result = schema.safeParse(body);
   if (!result.success) {
     const issue = result.error.issues[0]!;
