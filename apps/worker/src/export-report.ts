@@ -1,3 +1,6 @@
+// archiver 8 has no bundled types; the declaration must travel with this file to every importer.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
+/// <reference path="./types/archiver.d.ts" />
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ZipArchive } from 'archiver';
