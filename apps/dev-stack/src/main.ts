@@ -1,6 +1,6 @@
 // `pnpm dev`: the whole service on one machine with nothing but Redis and Postgres running:
 // migrate, seed an empty database, start a loopback S3 server when none is configured, then
-// the API and a worker. Prints the URL, a fresh test key and a curl example.
+// the API, a worker and the scheduler. Prints the URL, a fresh test key and a curl example.
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ import {
 } from '@reportrun/db';
 import { createStorageFromConfig, ensureBucket } from '@reportrun/storage';
 import { assertLocalServices, startLocalS3, type LocalS3 } from '@reportrun/testing';
+import { startScheduler } from '@reportrun/scheduler';
 import { startReportRunWorker } from '@reportrun/worker';
 
 const repositoryRoot = fileURLToPath(new URL('../../..', import.meta.url));
@@ -74,6 +75,7 @@ await db.close();
 
 const api = await startApiServer(config, createLogger('api', config.LOG_LEVEL));
 const worker = await startReportRunWorker(config, createLogger('worker', config.LOG_LEVEL));
+const scheduler = await startScheduler(config, createLogger('scheduler', config.LOG_LEVEL));
 
 process.stdout.write(`
 ReportRun is running.
@@ -95,6 +97,7 @@ async function stop() {
   if (stopping) return;
   stopping = true;
   await api.close();
+  await scheduler.close();
   await worker.close();
   await localS3?.stop();
   process.exit(0);

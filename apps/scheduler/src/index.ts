@@ -1,0 +1,27 @@
+export {
+  startScheduler,
+  reconcilerSettingsFrom,
+  retentionSettingsFrom,
+  type RunningScheduler,
+} from './scheduler.ts';
+export {
+  reconcileRuns,
+  type ReconcilerDependencies,
+  type ReconcilerSettings,
+  type ReconcileSummary,
+} from './reconciler.ts';
+export {
+  decideRecovery,
+  jobPresenceOf,
+  type JobPresence,
+  type RecoveryDecision,
+  type RecoveryPolicy,
+  type RunUnderReview,
+} from './recovery-policy.ts';
+export {
+  expireResults,
+  type RetentionDependencies,
+  type RetentionSettings,
+  type RetentionSummary,
+} from './result-retention.ts';
+export { startPeriodicTask, type PeriodicTask } from './periodic-task.ts';

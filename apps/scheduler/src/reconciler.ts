@@ -1,0 +1,105 @@
+import type { Logger } from '@reportrun/config';
+import type { PrismaClient } from '@reportrun/db';
+import { enqueueReportRun, reportRunJobId, type ReportRunQueue } from '@reportrun/queue';
+import { findCatalogReport } from '@reportrun/reports';
+import { markRunFailed, markRunRequeued } from '@reportrun/status';
+import { decideRecovery, jobPresenceOf, type JobPresence, type RecoveryPolicy } from './recovery-policy.ts';
+
+export interface ReconcilerDependencies {
+  prisma: PrismaClient;
+  queue: ReportRunQueue;
+  logger: Logger;
+}
+
+export interface ReconcilerSettings extends RecoveryPolicy {
+  /** Runs younger than this are skipped: the API may still be enqueuing them. */
+  graceSeconds: number;
+  /** Runs read per query; a pass pages through every candidate. */
+  batchSize?: number;
+}
+
+export interface ReconcileSummary {
+  /** Running runs past the grace period that the pass looked at. */
+  examined: number;
+  requeued: number;
+  /** Failed by this pass, by failure code. */
+  failed: Record<string, number>;
+}
+
+/**
+ * One reconciler pass: every run that is `running` in the database but older than the grace
+ * period is checked against the queue. A run whose job is missing (or abandoned by the queue) is
+ * re-enqueued, which is harmless because the job id is the run id; a run that can no longer
+ * finish is failed with a stable code. Each action is a compare-and-set on the run, so a run
+ * that finishes meanwhile, or a second scheduler doing the same pass, is never overwritten.
+ */
+export async function reconcileRuns(
+  deps: ReconcilerDependencies,
+  settings: ReconcilerSettings,
+  now: Date = new Date(),
+): Promise<ReconcileSummary> {
+  const batchSize = settings.batchSize ?? 200;
+  const createdBefore = new Date(now.getTime() - settings.graceSeconds * 1000);
+  const summary: ReconcileSummary = { examined: 0, requeued: 0, failed: {} };
+  let after: string | undefined;
+  for (;;) {
+    const runs = await deps.prisma.reportRun.findMany({
+      where: { status: 'running', createdAt: { lt: createdBefore }, ...(after ? { id: { gt: after } } : {}) },
+      orderBy: { id: 'asc' },
+      take: batchSize,
+      select: {
+        id: true,
+        teamId: true,
+        reportId: true,
+        activeAt: true,
+        timeoutSeconds: true,
+        requeueCount: true,
+      },
+    });
+    if (runs.length === 0) break;
+    after = runs.at(-1)!.id;
+    // One Redis round trip per run, issued together: a pass after an outage may see thousands.
+    const states = await Promise.all(runs.map((run) => deps.queue.getJobState(reportRunJobId(run.id))));
+    for (const [index, run] of runs.entries()) {
+      summary.examined += 1;
+      const job = jobPresenceOf(states[index]!);
+      const decision = decideRecovery(run, job, findCatalogReport(run.reportId) !== undefined, settings, now);
+      const log = deps.logger.child({ runId: run.id, reportId: run.reportId, team: run.teamId });
+      if (decision.action === 'fail') {
+        if (await markRunFailed(deps.prisma, run.id, decision.failure)) {
+          summary.failed[decision.failure.code] = (summary.failed[decision.failure.code] ?? 0) + 1;
+          log.warn(
+            { code: decision.failure.code, job, requeues: run.requeueCount },
+            'reconciler failed a run that can no longer finish',
+          );
+        }
+      } else if (decision.action === 'requeue') {
+        if (await requeueRun(deps, run.id, run.requeueCount, job, log)) summary.requeued += 1;
+      }
+    }
+    if (runs.length < batchSize) break;
+  }
+  return summary;
+}
+
+async function requeueRun(
+  deps: ReconcilerDependencies,
+  runId: string,
+  seenRequeueCount: number,
+  job: JobPresence,
+  log: Logger,
+): Promise<boolean> {
+  // Counted before the enqueue: an attempt that fails to reach Redis still spends one of the
+  // run's requeues, so a run can never cycle forever.
+  if (!(await markRunRequeued(deps.prisma, runId, seenRequeueCount))) return false;
+  try {
+    // A job the queue gave up on still holds the run's id, and adding that id again is a no-op.
+    if (job === 'abandoned') await deps.queue.remove(reportRunJobId(runId));
+    await enqueueReportRun(deps.queue, runId);
+  } catch (error) {
+    log.error({ err: error, job }, 'could not re-enqueue the run; the next pass tries again');
+    return false;
+  }
+  log.warn({ job, requeue: seenRequeueCount + 1 }, 'reconciler re-enqueued a run whose job was lost');
+  return true;
+}

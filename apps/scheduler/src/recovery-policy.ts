@@ -1,0 +1,96 @@
+import type { JobState } from 'bullmq';
+import type { FailureDetails } from '@reportrun/core';
+
+/** What the queue knows about a running run's job. */
+export type JobPresence =
+  /** Waiting, delayed, prioritized or active: the queue will run it, or is running it. */
+  | 'queued'
+  /** No job at all: Redis lost it (flushed, restarted without persistence) or it was never added. */
+  | 'missing'
+  /**
+   * The queue is done with it (failed after its attempts or stalls, or completed) while the run
+   * never reached a terminal state, e.g. a worker that kept dying mid-run or lost the database.
+   */
+  | 'abandoned';
+
+export function jobPresenceOf(state: JobState | 'unknown'): JobPresence {
+  if (state === 'unknown') return 'missing';
+  if (state === 'completed' || state === 'failed') return 'abandoned';
+  return 'queued';
+}
+
+export interface RecoveryPolicy {
+  /** Re-enqueues of one run before it is given up as `run_lost`. */
+  maxRequeues: number;
+  /** Slack past the run's timeout before it is failed as `timeout`. */
+  timeoutMarginSeconds: number;
+  /** The same cap the worker applies to every run's timeout. */
+  runTimeoutSecondsMax: number;
+}
+
+/** The columns of a running run the policy reads. */
+export interface RunUnderReview {
+  reportId: string;
+  activeAt: Date | null;
+  timeoutSeconds: number;
+  requeueCount: number;
+}
+
+export type RecoveryDecision =
+  { action: 'leave' } | { action: 'requeue' } | { action: 'fail'; failure: FailureDetails };
+
+/**
+ * Decides what to do with a running run older than the grace period. Pure, so each rule can be
+ * read (and tested) on its own; the reconciler carries the decision out with conditional updates.
+ *
+ * A run still in the queue is left alone however long it waits: a backlog is a capacity
+ * problem, not a lost run. Only a run that started and has outlived its timeout by the margin
+ * is failed while it still has a job (its worker hangs or died without the stall check noticing).
+ */
+export function decideRecovery(
+  run: RunUnderReview,
+  job: JobPresence,
+  reportInCatalog: boolean,
+  policy: RecoveryPolicy,
+  now: Date,
+): RecoveryDecision {
+  const timeoutSeconds = Math.min(run.timeoutSeconds, policy.runTimeoutSecondsMax);
+  if (run.activeAt) {
+    const deadline = run.activeAt.getTime() + (timeoutSeconds + policy.timeoutMarginSeconds) * 1000;
+    if (now.getTime() > deadline) {
+      return {
+        action: 'fail',
+        failure: {
+          code: 'timeout',
+          message: `The run did not finish within its ${timeoutSeconds} s time limit.`,
+          retryable: false,
+        },
+      };
+    }
+  }
+  if (job === 'queued') return { action: 'leave' };
+  if (!reportInCatalog) {
+    return {
+      action: 'fail',
+      failure: {
+        code: 'report_not_found',
+        message: `The report '${run.reportId}' is no longer in the catalog.`,
+        retryable: false,
+      },
+    };
+  }
+  if (run.requeueCount >= policy.maxRequeues) {
+    return {
+      action: 'fail',
+      failure: {
+        code: 'run_lost',
+        message:
+          run.requeueCount === 0
+            ? 'The run was lost from the job queue; create it again.'
+            : `The run was lost from the job queue ${run.requeueCount + 1} times; create it again.`,
+        retryable: true,
+      },
+    };
+  }
+  return { action: 'requeue' };
+}

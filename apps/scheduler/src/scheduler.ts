@@ -1,0 +1,94 @@
+import type { Config, Logger } from '@reportrun/config';
+import { createDatabase } from '@reportrun/db';
+import { createRedisConnection, createReportRunQueue } from '@reportrun/queue';
+import { createStorageFromConfig } from '@reportrun/storage';
+import { startPeriodicTask } from './periodic-task.ts';
+import { reconcileRuns, type ReconcilerSettings } from './reconciler.ts';
+import { expireResults, type RetentionSettings } from './result-retention.ts';
+
+/** How long closing waits for a pass in progress before cutting the Redis connection. */
+const closeGraceMs = 5_000;
+
+export interface RunningScheduler {
+  /** Stops both loops after their current pass and closes every connection. */
+  close(): Promise<void>;
+}
+
+export function reconcilerSettingsFrom(config: Config): ReconcilerSettings {
+  return {
+    graceSeconds: config.RECONCILE_GRACE_SECONDS,
+    maxRequeues: config.RECONCILE_MAX_REQUEUES,
+    timeoutMarginSeconds: config.RECONCILE_TIMEOUT_MARGIN_SECONDS,
+    runTimeoutSecondsMax: config.RUN_TIMEOUT_SECONDS_MAX,
+  };
+}
+
+export function retentionSettingsFrom(config: Config): RetentionSettings {
+  return { retentionSeconds: config.RESULT_RETENTION_SECONDS };
+}
+
+/**
+ * Starts the reconciler and the retention sweep, each on its own interval. The loops keep their
+ * state in Postgres (and the reconciler reads Redis afresh on every pass) rather than in BullMQ
+ * repeatable jobs, because the reconciler exists to repair a Redis that lost its keys. Running
+ * several schedulers is safe: every action is a compare-and-set on the run.
+ */
+export async function startScheduler(config: Config, logger: Logger): Promise<RunningScheduler> {
+  const db = createDatabase(config.DATABASE_URL, { max: 3, application_name: 'reportrun-scheduler' });
+  // The worker role waits out a Redis outage instead of failing each command: a pass started
+  // while Redis is away simply finishes once it is back.
+  const redis = createRedisConnection(config.REDIS_URL, 'worker');
+  const queue = createReportRunQueue(redis, config.QUEUE_PREFIX);
+  const storage = createStorageFromConfig(config);
+  const reconcilerSettings = reconcilerSettingsFrom(config);
+  const retentionSettings = retentionSettingsFrom(config);
+
+  const reconciler = startPeriodicTask({
+    name: 'reconcile',
+    intervalMs: config.RECONCILE_INTERVAL_SECONDS * 1000,
+    logger,
+    pass: async () => {
+      const started = Date.now();
+      const summary = await reconcileRuns({ prisma: db.prisma, queue, logger }, reconcilerSettings);
+      const acted = summary.requeued > 0 || Object.keys(summary.failed).length > 0;
+      logger[acted ? 'info' : 'debug']({ ...summary, ms: Date.now() - started }, 'reconcile pass');
+    },
+  });
+  const retention = startPeriodicTask({
+    name: 'retention',
+    intervalMs: config.RETENTION_SWEEP_INTERVAL_SECONDS * 1000,
+    logger,
+    pass: async () => {
+      const summary = await expireResults({ prisma: db.prisma, storage, logger }, retentionSettings);
+      logger[summary.expired + summary.failed > 0 ? 'info' : 'debug'](summary, 'retention sweep');
+    },
+  });
+  logger.info(
+    {
+      reconcileIntervalSeconds: config.RECONCILE_INTERVAL_SECONDS,
+      ...reconcilerSettings,
+      retentionSeconds: retentionSettings.retentionSeconds,
+      retentionSweepIntervalSeconds: config.RETENTION_SWEEP_INTERVAL_SECONDS,
+    },
+    'scheduler ready',
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    close() {
+      closing ??= (async () => {
+        const stopping = Promise.all([reconciler.stop(), retention.stop()]);
+        // A pass waiting for an absent Redis would never end: give passes a moment to finish,
+        // then cut the connection, which fails whatever is still waiting on it.
+        const pause = new Promise((resolve) => setTimeout(resolve, closeGraceMs).unref());
+        await Promise.race([stopping, pause]);
+        await queue.close().catch(() => {});
+        redis.disconnect();
+        await stopping;
+        await db.close();
+        storage.s3.destroy();
+      })();
+      return closing;
+    },
+  };
+}
