@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { ZipArchive } from 'archiver';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { bindSettingsSql, type CompiledReport } from '@reportrun/reports';
+import { bindSettingsSql, copyStatementSql, resultFileFormats, type CompiledReport } from '@reportrun/reports';
 import { uploadStream, type Storage } from '@reportrun/storage';
 
 export interface ExportReportInput {
@@ -14,7 +14,7 @@ export interface ExportReportInput {
   storage: Storage;
   compiled: CompiledReport;
   objectKey: string;
-  /** Name of the CSV inside the ZIP, and of the download. */
+  /** Name (without extension) of the file inside the ZIP, and of the download. */
   filename: string;
   compress: boolean;
   statementTimeoutMs: number;
@@ -35,15 +35,24 @@ export interface ExportedFile {
 export async function exportReport(input: ExportReportInput): Promise<ExportedFile> {
   const client = await input.reportingPool.connect();
   let clientBroken = false;
+  let stopOnAbort: (() => void) | undefined;
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(input.statementTimeoutMs))}`);
     const bind = bindSettingsSql(input.compiled);
     if (bind) await client.query(bind.text, bind.values);
 
-    const copy = client.query(
-      copyTo(`COPY (${input.compiled.sql}) TO STDOUT WITH (FORMAT csv, HEADER)`),
-    );
+    input.signal?.throwIfAborted();
+    const copy = client.query(copyTo(copyStatementSql(input.compiled)));
+    // Destroying the stream does not stop the server; cancel the statement by its backend pid,
+    // and stop the pipeline so the upload sees the abort too.
+    const backendPid = (client as unknown as { processID: number }).processID;
+    stopOnAbort = () => {
+      void input.reportingPool.query('SELECT pg_cancel_backend($1)', [backendPid]).catch(() => {});
+      copy.destroy(input.signal?.reason instanceof Error ? input.signal.reason : new Error('aborted'));
+    };
+    input.signal?.addEventListener('abort', stopOnAbort, { once: true });
+    const file = resultFileFormats[input.compiled.format];
     let size = 0;
     const byteCounter = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
@@ -53,16 +62,17 @@ export async function exportReport(input: ExportReportInput): Promise<ExportedFi
     });
     const body = new PassThrough();
     const produce = input.compress
-      ? zipInto(copy, `${input.filename}.csv`, byteCounter, body)
+      ? zipInto(copy, `${input.filename}.${file.extension}`, byteCounter, body)
       : pipeline(copy, byteCounter, body);
     const upload = uploadStream(input.storage, {
       key: input.objectKey,
       body,
-      contentType: input.compress ? 'application/zip' : 'text/csv; charset=utf-8',
-      contentDisposition: `attachment; filename="${input.filename}.${input.compress ? 'zip' : 'csv'}"`,
+      contentType: input.compress ? 'application/zip' : file.mimeType,
+      contentDisposition: `attachment; filename="${input.filename}.${input.compress ? 'zip' : file.extension}"`,
       ...(input.signal ? { signal: input.signal } : {}),
     });
-    input.onUploadStarted?.();
+    // "uploading" from the first byte the query produces, not from when the upload is set up.
+    byteCounter.once('data', () => input.onUploadStarted?.());
     try {
       await Promise.all([produce, upload]);
     } catch (error) {
@@ -80,6 +90,7 @@ export async function exportReport(input: ExportReportInput): Promise<ExportedFi
     clientBroken = true;
     throw error;
   } finally {
+    if (stopOnAbort) input.signal?.removeEventListener('abort', stopOnAbort);
     // A client that failed mid-COPY may still be streaming; never hand it back to the pool.
     client.release(clientBroken ? true : undefined);
   }

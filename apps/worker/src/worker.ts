@@ -1,49 +1,123 @@
 import { Worker } from 'bullmq';
 import type { Config, Logger } from '@reportrun/config';
 import { createDatabase, createPool } from '@reportrun/db';
-import { createRedisConnection, reportRunQueueName, type ReportRunJob } from '@reportrun/queue';
+import {
+  createRedisConnection,
+  reportRunQueueName,
+  subscribeRunCancels,
+  type ReportRunJob,
+} from '@reportrun/queue';
 import { createStorageFromConfig } from '@reportrun/storage';
 import { createReportRunProcessor } from './process-report-run.ts';
+import { ActiveRuns } from './run-abort.ts';
+
+export interface WorkerTuning {
+  /** A dead worker's job is considered stalled after this long without a lock renewal. */
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  statusCheckIntervalMs: number;
+  /** On shutdown, how long active runs may keep going before they return to the queue. */
+  shutdownGraceMs: number;
+}
+
+export const defaultWorkerTuning: WorkerTuning = {
+  lockDurationMs: 30_000,
+  stalledIntervalMs: 15_000,
+  statusCheckIntervalMs: 2_000,
+  shutdownGraceMs: 30_000,
+};
 
 export interface RunningWorker {
   worker: Worker<ReportRunJob>;
-  /** Stops taking jobs, lets active ones finish, and closes every connection. */
+  activeRuns: ActiveRuns;
+  /**
+   * Stops taking jobs and gives active runs the grace period; runs still going after it are
+   * stopped and returned to the queue. Then closes every connection.
+   */
   close(): Promise<void>;
 }
 
-export async function startReportRunWorker(config: Config, logger: Logger): Promise<RunningWorker> {
+export async function startReportRunWorker(
+  config: Config,
+  logger: Logger,
+  tuning: WorkerTuning = defaultWorkerTuning,
+): Promise<RunningWorker> {
   const db = createDatabase(config.DATABASE_URL, { max: 4 });
+  // One connection per concurrent run, plus one to cancel statements with.
   const reportingPool = createPool(config.REPORTS_DATABASE_URL, {
-    max: config.WORKER_CONCURRENCY,
+    max: config.WORKER_CONCURRENCY + 1,
     application_name: 'reportrun-worker',
   });
   const storage = createStorageFromConfig(config);
   const connection = createRedisConnection(config.REDIS_URL, 'worker');
+  const subscriber = createRedisConnection(config.REDIS_URL, 'worker');
+  const activeRuns = new ActiveRuns();
+  const unsubscribe = await subscribeRunCancels(subscriber, config.QUEUE_PREFIX, (runId) => {
+    if (activeRuns.abort(runId, { kind: 'canceled' })) logger.info({ runId }, 'cancel requested');
+  });
   const worker = new Worker<ReportRunJob>(
     reportRunQueueName,
-    createReportRunProcessor({ prisma: db.prisma, reportingPool, storage, logger, config }),
+    createReportRunProcessor({
+      prisma: db.prisma,
+      reportingPool,
+      storage,
+      logger,
+      config,
+      activeRuns,
+      statusCheckIntervalMs: tuning.statusCheckIntervalMs,
+    }),
     {
       connection,
       prefix: config.QUEUE_PREFIX,
       concurrency: config.WORKER_CONCURRENCY,
-      // A worker that dies loses its lock within lockDuration; the stalled-job check then
-      // hands the run to another worker.
-      lockDuration: 30_000,
-      stalledInterval: 15_000,
+      lockDuration: tuning.lockDurationMs,
+      stalledInterval: tuning.stalledIntervalMs,
       maxStalledCount: 2,
     },
   );
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
   await worker.waitUntilReady();
   logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker ready');
+
+  let closing: Promise<void> | undefined;
   return {
     worker,
-    async close() {
-      await worker.close();
-      await connection.quit().catch(() => {});
-      await reportingPool.end();
-      await db.close();
-      storage.s3.destroy();
+    activeRuns,
+    close() {
+      closing ??= (async () => {
+        const grace = setTimeout(() => {
+          const stopped = activeRuns.abortAll({ kind: 'shutdown' });
+          if (stopped > 0) logger.warn({ runs: stopped }, 'grace period over; returning runs to the queue');
+        }, tuning.shutdownGraceMs);
+        try {
+          await worker.close();
+        } finally {
+          clearTimeout(grace);
+        }
+        await unsubscribe();
+        subscriber.disconnect();
+        await connection.quit().catch(() => {});
+        await reportingPool.end();
+        await db.close();
+        storage.s3.destroy();
+      })();
+      return closing;
     },
+  };
+}
+
+/** Reads tuning overrides from the environment (tests shorten them; operators rarely need to). */
+export function workerTuningFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerTuning {
+  const read = (name: string, fallback: number) => {
+    const raw = env[name];
+    const value = raw === undefined || raw === '' ? fallback : Number(raw);
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number of milliseconds`);
+    return value;
+  };
+  return {
+    lockDurationMs: read('WORKER_LOCK_DURATION_MS', defaultWorkerTuning.lockDurationMs),
+    stalledIntervalMs: read('WORKER_STALLED_INTERVAL_MS', defaultWorkerTuning.stalledIntervalMs),
+    statusCheckIntervalMs: read('WORKER_STATUS_CHECK_MS', defaultWorkerTuning.statusCheckIntervalMs),
+    shutdownGraceMs: read('WORKER_SHUTDOWN_GRACE_MS', defaultWorkerTuning.shutdownGraceMs),
   };
 }

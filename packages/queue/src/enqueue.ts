@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { publishRunCancel, type Publisher } from './cancel-broadcast.ts';
 import {
   reportRunJobId,
   reportRunJobOptions,
@@ -44,4 +45,23 @@ export async function enqueueReportRun(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Best effort, bounded in time: drops the job if no worker has taken it yet, and tells every
+ * worker to stop the run if one has. The run's status is already `canceled` in the database,
+ * which workers also re-read, so a Redis outage delays the stop but cannot undo the cancel.
+ */
+export async function requestRunCancel(
+  queue: ReportRunQueue,
+  prefix: string,
+  runId: string,
+  { timeoutMs = 1000 }: { timeoutMs?: number } = {},
+): Promise<void> {
+  const work = (async () => {
+    const client = await queue.client;
+    await Promise.allSettled([queue.remove(reportRunJobId(runId)), publishRunCancel(client as unknown as Publisher, prefix, runId)]);
+  })();
+  work.catch(() => {});
+  await Promise.race([work, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
 }

@@ -6,4 +6,11 @@ export {
   type ReportRunJob,
 } from './report-run-job.ts';
 export { createRedisConnection, type RedisRole } from './connection.ts';
-export { createReportRunQueue, enqueueReportRun, QueueUnavailable, type ReportRunQueue } from './enqueue.ts';
+export {
+  createReportRunQueue,
+  enqueueReportRun,
+  requestRunCancel,
+  QueueUnavailable,
+  type ReportRunQueue,
+} from './enqueue.ts';
+export { publishRunCancel, subscribeRunCancels, runCancelChannel } from './cancel-broadcast.ts';

@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Storage } from './client.ts';
 
@@ -24,4 +24,10 @@ export async function presignDownload(
 
 export async function deleteObject(storage: Storage, key: string): Promise<void> {
   await storage.s3.send(new DeleteObjectCommand({ Bucket: storage.bucket, Key: key }));
+}
+
+/** Keys under a prefix (first 1,000), e.g. to prove a run left nothing behind. */
+export async function listObjectKeys(storage: Storage, prefix: string): Promise<string[]> {
+  const listed = await storage.s3.send(new ListObjectsV2Command({ Bucket: storage.bucket, Prefix: prefix }));
+  return (listed.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : []));
 }

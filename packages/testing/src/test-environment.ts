@@ -50,7 +50,11 @@ export async function createTestEnvironment(): Promise<TestEnvironment> {
   };
 }
 
-async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<void> {
+/**
+ * Deletes every Redis key under one queue prefix: what a test uses to simulate "Redis lost its
+ * data" without touching anyone else's keys on the shared server (never FLUSHALL/FLUSHDB).
+ */
+export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<void> {
   const redis = new Redis(redisUrl);
   try {
     let cursor = '0';

@@ -1,0 +1,276 @@
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ReportRunResource } from '@reportrun/core';
+import { createApiKey, createDatabase, createTeam, seedLedger, type Database } from '@reportrun/db';
+import { createRedisConnection, createReportRunQueue } from '@reportrun/queue';
+import { createStorageFromConfig, listObjectKeys, runResultPrefix } from '@reportrun/storage';
+import {
+  createTestEnvironment,
+  spawnService,
+  waitFor,
+  type ServiceProcess,
+  type TestEnvironment,
+} from '@reportrun/testing';
+
+const apiDir = fileURLToPath(new URL('../../api', import.meta.url));
+const workerDir = fileURLToPath(new URL('..', import.meta.url));
+
+let environment: TestEnvironment;
+let db: Database;
+let api: ServiceProcess;
+let apiUrl: string;
+let apiKey: string;
+let teamId: string;
+const workers: ServiceProcess[] = [];
+
+// Short locks and checks so crash recovery happens in seconds, not the production 30 s.
+const fastRecovery = {
+  LOG_LEVEL: 'info',
+  WORKER_LOCK_DURATION_MS: '3000',
+  WORKER_STALLED_INTERVAL_MS: '1000',
+  WORKER_STATUS_CHECK_MS: '500',
+};
+
+beforeAll(async () => {
+  environment = await createTestEnvironment();
+  db = createDatabase(environment.config.DATABASE_URL);
+  await seedLedger(db.pool, 5_000);
+  const team = await createTeam(db.prisma, 'Lifecycle team');
+  teamId = team.id;
+  apiKey = (await createApiKey(db.prisma, { teamId, livemode: false, name: 'lifecycle' })).secret;
+  api = spawnService('src/main.ts', { cwd: apiDir, env: { ...environment.env, PORT: '0' } });
+  apiUrl = (await api.waitForOutput(/REPORTRUN_API_URL=(\S+)/))[1]!;
+});
+
+afterEach(async () => {
+  await Promise.all(workers.splice(0).map((worker) => worker.stop('SIGKILL')));
+});
+
+afterAll(async () => {
+  await api?.stop();
+  await db?.close();
+  await environment?.cleanup();
+});
+
+async function startWorker(env: Record<string, string> = {}): Promise<ServiceProcess> {
+  const worker = spawnService('src/main.ts', { cwd: workerDir, env: { ...environment.env, ...fastRecovery, ...env } });
+  workers.push(worker);
+  await worker.waitForOutput(/worker ready/);
+  return worker;
+}
+
+async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${apiUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function createRun(): Promise<string> {
+  const { status, body } = await call('POST', '/v2/reporting/report_runs', {
+    report: 'balance_change_from_activity.itemized.1',
+    report_parameters: { interval_start: '2025-01-01T00:00:00Z', interval_end: '2026-01-01T00:00:00Z' },
+  });
+  expect(status).toBe(200);
+  return body.id as string;
+}
+
+const getRun = async (id: string) => (await call('GET', `/v2/reporting/report_runs/${id}`)).body as unknown as ReportRunResource;
+const ended = (run: ReportRunResource) => run.status !== 'running';
+
+/** Holds an exclusive lock on the ledger so a run's COPY blocks inside Postgres until released. */
+async function lockLedger(): Promise<{ release(): Promise<void> }> {
+  const client = new pg.Client({ connectionString: environment.config.DATABASE_URL });
+  await client.connect();
+  await client.query('BEGIN');
+  await client.query('LOCK TABLE dataset.balance_transactions IN ACCESS EXCLUSIVE MODE');
+  return {
+    async release() {
+      await client.query('ROLLBACK');
+      await client.end();
+    },
+  };
+}
+
+async function runningCopyPids(): Promise<number[]> {
+  const { rows } = await db.pool.query<{ pid: number; state: string }>(
+    `SELECT pid, state FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY (%' AND state <> 'idle'`,
+  );
+  if (process.env.DEBUG_COPY) process.stdout.write(`copy backends: ${JSON.stringify(rows)}\n`);
+  return rows.map((row) => row.pid);
+}
+
+async function objectsUnder(prefix: string): Promise<string[]> {
+  const storage = createStorageFromConfig(environment.config);
+  try {
+    return await listObjectKeys(storage, prefix);
+  } finally {
+    storage.s3.destroy();
+  }
+}
+
+describe('cancel', () => {
+  it('stops a run while its COPY is executing: the query is gone from Postgres and nothing is left in the bucket', async () => {
+    await startWorker();
+    const lock = await lockLedger();
+    try {
+      const id = await createRun();
+      await waitFor(runningCopyPids, (pids) => pids.length === 1);
+      const started = Date.now();
+      const canceled = await call('POST', `/v2/reporting/report_runs/${id}/cancel`);
+      expect(canceled.status).toBe(200);
+      expect(canceled.body).toMatchObject({ id, status: 'canceled', canceled_by: expect.stringMatching(/^key_/) });
+      expect(typeof canceled.body.canceled_at).toBe('string');
+      await waitFor(runningCopyPids, (pids) => pids.length === 0, { timeoutMs: 10_000 });
+      const stopMs = Date.now() - started;
+      expect(await objectsUnder(runResultPrefix(teamId, id))).toEqual([]);
+      expect((await getRun(id)).status).toBe('canceled');
+      process.stdout.write(`cancel stopped the COPY in ${stopMs} ms\n`);
+    } finally {
+      await lock.release();
+    }
+  });
+
+  it('a canceled run never becomes succeeded, even after the data unblocks', async () => {
+    await startWorker();
+    const lock = await lockLedger();
+    const id = await createRun();
+    await waitFor(runningCopyPids, (pids) => pids.length === 1);
+    expect((await call('POST', `/v2/reporting/report_runs/${id}/cancel`)).status).toBe(200);
+    await lock.release();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const run = await getRun(id);
+    expect(run.status).toBe('canceled');
+    expect(run.result).toBeNull();
+    expect(await objectsUnder(runResultPrefix(teamId, id))).toEqual([]);
+  });
+
+  it('a queued run is canceled before any worker starts it, and its job is dropped', async () => {
+    const id = await createRun();
+    const canceled = await call('POST', `/v2/reporting/report_runs/${id}/cancel`);
+    expect(canceled.body.status).toBe('canceled');
+    const redis = createRedisConnection(environment.config.REDIS_URL, 'worker');
+    const queue = createReportRunQueue(redis, environment.config.QUEUE_PREFIX);
+    try {
+      expect(await queue.getJob(id)).toBeUndefined();
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
+    await startWorker();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const run = await getRun(id);
+    expect(run.status).toBe('canceled');
+    expect(run.active_at).toBeNull();
+  });
+
+  it('canceling a finished run is 409 problem+json with allowed actions', async () => {
+    await startWorker();
+    const id = await createRun();
+    await waitFor(() => getRun(id), ended);
+    const again = await call('POST', `/v2/reporting/report_runs/${id}/cancel`);
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ code: 'run_not_cancelable', status: 409, run_status: 'succeeded' });
+    expect(again.body.allowed_actions).toEqual(
+      expect.arrayContaining([expect.objectContaining({ rel: 'self', method: 'GET', href: `/v2/reporting/report_runs/${id}` })]),
+    );
+  });
+});
+
+describe('timeouts, retries and crashes', () => {
+  it('a run that exceeds its time limit fails with code timeout and its query is stopped', async () => {
+    await startWorker({ RUN_TIMEOUT_SECONDS_MAX: '2' });
+    const lock = await lockLedger();
+    try {
+      const id = await createRun();
+      const run = await waitFor(() => getRun(id), ended, { timeoutMs: 20_000 });
+      expect(run.status).toBe('failed');
+      expect(run.status_details).toMatchObject({ code: 'timeout', retryable: false });
+      expect(run.attempts).toBe(1);
+      await waitFor(runningCopyPids, (pids) => pids.length === 0, { timeoutMs: 5_000 });
+    } finally {
+      await lock.release();
+    }
+  });
+
+  it('a lost database connection is retried and the run still succeeds, counting its attempts', async () => {
+    await startWorker();
+    const lock = await lockLedger();
+    let id: string;
+    try {
+      id = await createRun();
+      const [pid] = await waitFor(runningCopyPids, (pids) => pids.length === 1);
+      await db.pool.query('SELECT pg_terminate_backend($1)', [pid]);
+    } finally {
+      await lock.release();
+    }
+    const run = await waitFor(() => getRun(id), ended, { timeoutMs: 30_000 });
+    expect(run.status, JSON.stringify(run.status_details)).toBe('succeeded');
+    expect(run.attempts).toBe(2);
+    expect(run.result!.file!.rows).toBe(5_000);
+  });
+
+  it('a permanent failure fails at once with a stable code', async () => {
+    await startWorker();
+    await db.pool.query('ALTER TABLE dataset.balance_transactions RENAME TO balance_transactions_hidden');
+    try {
+      const id = await createRun();
+      const run = await waitFor(() => getRun(id), ended);
+      expect(run.status).toBe('failed');
+      expect(run.status_details).toMatchObject({ code: 'query_failed', retryable: false });
+      expect(run.attempts).toBe(1);
+    } finally {
+      await db.pool.query('ALTER TABLE dataset.balance_transactions_hidden RENAME TO balance_transactions');
+    }
+  });
+
+  it('a worker killed with SIGKILL mid-export has its run finished by another worker', async () => {
+    const doomed = await startWorker();
+    const lock = await lockLedger();
+    let id: string;
+    let killedAt: number;
+    try {
+      id = await createRun();
+      await waitFor(runningCopyPids, (pids) => pids.length === 1);
+      expect((await getRun(id)).status_details).toMatchObject({ stage: 'querying' });
+      await doomed.stop('SIGKILL');
+      killedAt = Date.now();
+      await startWorker();
+    } finally {
+      await lock.release();
+    }
+    const run = await waitFor(() => getRun(id), ended, { timeoutMs: 30_000 });
+    const recoveryMs = Date.now() - killedAt;
+    expect(run.status, JSON.stringify(run.status_details)).toBe('succeeded');
+    expect(run.attempts).toBe(2);
+    expect(run.result!.file!.rows).toBe(5_000);
+    process.stdout.write(`run recovered ${recoveryMs} ms after its worker was killed\n`);
+  });
+
+  it('SIGTERM drains: a run still going after the grace period returns to the queue and another worker finishes it', async () => {
+    const draining = await startWorker({ WORKER_SHUTDOWN_GRACE_MS: '1000' });
+    const lock = await lockLedger();
+    let id: string;
+    try {
+      id = await createRun();
+      await waitFor(runningCopyPids, (pids) => pids.length === 1);
+      const signaled = Date.now();
+      await draining.stop('SIGTERM');
+      const exitMs = Date.now() - signaled;
+      expect(exitMs).toBeLessThan(10_000);
+      expect(draining.output()).toContain('returning the run to the queue');
+      const waiting = await getRun(id);
+      expect(waiting.status).toBe('running');
+      expect(waiting.status_details).toMatchObject({ stage: 'queued' });
+      await waitFor(runningCopyPids, (pids) => pids.length === 0, { timeoutMs: 5_000 });
+      await startWorker();
+    } finally {
+      await lock.release();
+    }
+    const run = await waitFor(() => getRun(id), ended, { timeoutMs: 30_000 });
+    expect(run.status, JSON.stringify(run.status_details)).toBe('succeeded');
+  });
+});
