@@ -1,0 +1,524 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, type Database } from '@reportrun/db';
+import { Prisma, ReportRunStatus } from '../src/generated/prisma/client.ts';
+import { createTestEnvironment, type TestEnvironment } from '@reportrun/testing';
+
+let environment: TestEnvironment;
+let db: Database;
+
+beforeAll(async () => {
+  environment = await createTestEnvironment();
+  db = createDatabase(environment.config.DATABASE_URL);
+});
+
+afterAll(async () => {
+  await db?.close();
+  await environment?.cleanup();
+});
+
+/**
+ * The generated client's view of the schema: which tables and columns its queries will name.
+ * Prisma 7's generator no longer exports `Prisma.dmmf`, so this reads the model the client
+ * instance itself runs on, and checks its shape so a Prisma upgrade fails loudly here.
+ */
+interface RuntimeField {
+  name: string;
+  kind: string;
+  type: string;
+  dbName?: string | null;
+}
+interface RuntimeModel {
+  fields: RuntimeField[];
+  dbName: string | null;
+  schema: string | null;
+}
+
+function runtimeModels(): Record<string, RuntimeModel> {
+  const dataModel: unknown = Reflect.get(db.prisma, '_runtimeDataModel');
+  const models: unknown =
+    typeof dataModel === 'object' && dataModel !== null ? Reflect.get(dataModel, 'models') : null;
+  if (typeof models !== 'object' || models === null) {
+    throw new Error('the generated client no longer exposes its runtime data model');
+  }
+  for (const model of Object.values(models)) {
+    const fields: unknown = typeof model === 'object' && model !== null ? Reflect.get(model, 'fields') : null;
+    const named = (field: unknown) =>
+      typeof field === 'object' && field !== null && typeof Reflect.get(field, 'name') === 'string';
+    if (!Array.isArray(fields) || !(fields as unknown[]).every(named)) {
+      throw new Error('the runtime data model changed shape');
+    }
+  }
+  return models as Record<string, RuntimeModel>;
+}
+
+/** Fields that are columns (not relation fields), each with the column name it maps to. */
+function columnFields(model: RuntimeModel): { field: string; column: string; type: string; kind: string }[] {
+  return model.fields
+    .filter((field) => field.kind === 'scalar' || field.kind === 'enum')
+    .map((field) => ({
+      field: field.name,
+      column: field.dbName ?? field.name,
+      type: field.type,
+      kind: field.kind,
+    }));
+}
+
+/**
+ * Every scalar field of a model, all required: a field added to schema.prisma (and generated)
+ * but not given a value below is a type error, so no column escapes the round trip.
+ */
+type AllScalars<Input, Fields> = Required<Pick<Input, keyof Fields & keyof Input>>;
+
+// Values differ from every schema default, use full millisecond precision, exceed 2^53 for
+// BigInt, and give Json each of its shapes, so a lossy column type cannot pass unnoticed.
+const team: AllScalars<Prisma.TeamUncheckedCreateInput, typeof Prisma.TeamScalarFieldEnum> = {
+  id: 'team_roundtrip',
+  name: 'Ünïcode "team", with\nnewline',
+  createdAt: new Date('2021-02-03T04:05:06.789Z'),
+};
+
+const apiKey: AllScalars<Prisma.ApiKeyUncheckedCreateInput, typeof Prisma.ApiKeyScalarFieldEnum> = {
+  id: 'key_roundtrip',
+  teamId: team.id,
+  name: 'ci key',
+  livemode: true,
+  secretHash: 'a'.repeat(64),
+  redacted: 'rr_live_abcd…wxyz',
+  createdAt: new Date('2021-03-04T05:06:07.891Z'),
+  lastUsedAt: new Date('2022-04-05T06:07:08.912Z'),
+  revokedAt: new Date('2023-05-06T07:08:09.123Z'),
+};
+
+const report: AllScalars<Prisma.ReportUncheckedCreateInput, typeof Prisma.ReportScalarFieldEnum> = {
+  id: 'report_roundtrip',
+  teamId: team.id,
+  livemode: true,
+  name: 'Weekly balance',
+  definition: {
+    dataset: 'balance_transactions',
+    columns: ['id', 'amount', { expr: 'net', alias: 'Net €' }],
+    filters: { currency: null, nested: { deep: [1, -2.5, true, false, ''] } },
+    note: 'quote " backslash \\ emoji 🚀',
+  },
+  createdAt: new Date('2021-06-07T08:09:10.234Z'),
+  updatedAt: new Date('2021-06-08T08:09:10.345Z'),
+};
+
+const reportRun: AllScalars<Prisma.ReportRunUncheckedCreateInput, typeof Prisma.ReportRunScalarFieldEnum> = {
+  id: 'reprun_roundtrip',
+  teamId: team.id,
+  livemode: true,
+  reportId: 'balance.summary.1',
+  reportName: 'Balance summary',
+  reportParameters: { interval_start: '2025-01-01T00:00:00Z', columns: ['a', 'b'], timezone: 'Asia/Tokyo' },
+  resultOptions: ['compress_file', { compress_file: true }],
+  status: ReportRunStatus.failed,
+  statusDetails: { code: 'query_timeout', message: 'took "too" long', retryable: true },
+  createdAt: new Date('2024-01-02T03:04:05.678Z'),
+  createdBy: 'key_roundtrip',
+  activeAt: new Date('2024-01-02T03:04:06.001Z'),
+  succeededAt: new Date('2024-01-02T03:04:07.002Z'),
+  failedAt: new Date('2024-01-02T03:04:08.003Z'),
+  canceledAt: new Date('2024-01-02T03:04:09.004Z'),
+  canceledBy: 'user_someone',
+  timeoutSeconds: 2_147_483_647,
+  attempts: 7,
+  scheduleId: 'sched_roundtrip',
+  sourceRunId: 'reprun_source',
+  isRead: true,
+  readAt: new Date('2024-01-03T00:00:00.005Z'),
+  idempotencyKey: 'idem-Ω-1',
+  fileContentType: 'zip',
+  fileSize: 9_007_199_254_740_993n,
+  fileRows: 9_223_372_036_854_775_807n,
+  fileObjectKey: 'team_roundtrip/reprun_roundtrip/report.zip',
+  fileExpiresAt: new Date('2024-01-10T00:00:00.006Z'),
+  requeueCount: 2,
+};
+
+const idempotencyKey: AllScalars<
+  Prisma.IdempotencyKeyUncheckedCreateInput,
+  typeof Prisma.IdempotencyKeyScalarFieldEnum
+> = {
+  teamId: team.id,
+  livemode: true,
+  key: 'idem-Ω-1',
+  requestMethod: 'POST',
+  requestPath: '/v2/reporting/report_runs',
+  requestHash: 'c'.repeat(64),
+  lockedBy: 'req_roundtrip',
+  lockedAt: new Date('2024-01-02T03:04:05.111Z'),
+  responseStatus: 409,
+  responseBody: '{"error":{"message":"quote \\" and\\nnewline"}}\n',
+  createdAt: new Date('2024-01-02T03:04:05.222Z'),
+  completedAt: new Date('2024-01-02T03:04:05.333Z'),
+};
+
+const balanceTransaction: AllScalars<
+  Prisma.BalanceTransactionUncheckedCreateInput,
+  typeof Prisma.BalanceTransactionScalarFieldEnum
+> = {
+  id: 'txn_roundtrip',
+  created: new Date('2025-05-06T07:08:09.010Z'),
+  availableOn: new Date('2025-05-08T07:08:09.010Z'),
+  currency: 'eur',
+  amount: -9_007_199_254_740_993n,
+  fee: 9_007_199_254_740_993n,
+  net: -18_014_398_509_481_986n,
+  type: 'refund',
+  reportingCategory: 'refund',
+  customer: 'cus_000042',
+  description: '=SUM(A1), "quoted"\r\nCrème 日本語',
+  status: 'pending',
+};
+
+const payout: AllScalars<Prisma.PayoutUncheckedCreateInput, typeof Prisma.PayoutScalarFieldEnum> = {
+  id: 'po_roundtrip',
+  balanceTransactionId: 'txn_roundtrip',
+  amount: 9_007_199_254_740_993n,
+  currency: 'jpy',
+  arrivalDate: new Date('2025-05-08T00:00:00.000Z'),
+  status: 'in_transit',
+  method: 'instant',
+  destination: 'ba_Ω_"quoted"',
+};
+
+const datasetFreshness: AllScalars<
+  Prisma.DatasetFreshnessUncheckedCreateInput,
+  typeof Prisma.DatasetFreshnessScalarFieldEnum
+> = {
+  dataset: 'roundtrip_dataset',
+  materializedAt: new Date('2025-12-31T23:59:59.999Z'),
+};
+
+interface RoundTrip {
+  model: Prisma.ModelName;
+  data: Record<string, unknown>;
+  /** Every field but the key and owning team changed; nullable ones set to null, proving they are. */
+  changes: Record<string, unknown>;
+  create(): Promise<unknown>;
+  read(): Promise<unknown>;
+  update(): Promise<unknown>;
+}
+
+const later = new Date('2030-01-01T00:00:00.001Z');
+
+const roundTrips: RoundTrip[] = [
+  (() => {
+    const changes = { name: 'Renamed', createdAt: later } satisfies Prisma.TeamUncheckedUpdateInput;
+    return {
+      model: Prisma.ModelName.Team,
+      data: team,
+      changes,
+      create: () => db.prisma.team.create({ data: team }),
+      read: () => db.prisma.team.findUnique({ where: { id: team.id } }),
+      update: () => db.prisma.team.update({ where: { id: team.id }, data: changes }),
+    };
+  })(),
+  (() => {
+    const changes = {
+      name: 'renamed key',
+      livemode: false,
+      secretHash: 'b'.repeat(64),
+      redacted: 'rr_test_efgh…stuv',
+      createdAt: later,
+      lastUsedAt: null,
+      revokedAt: null,
+    } satisfies Prisma.ApiKeyUncheckedUpdateInput;
+    return {
+      model: Prisma.ModelName.ApiKey,
+      data: apiKey,
+      changes,
+      create: () => db.prisma.apiKey.create({ data: apiKey }),
+      read: () => db.prisma.apiKey.findUnique({ where: { id: apiKey.id } }),
+      update: () => db.prisma.apiKey.update({ where: { id: apiKey.id }, data: changes }),
+    };
+  })(),
+  (() => {
+    // updatedAt is left out: Prisma stamps it on every update, checked separately below.
+    const changes = {
+      livemode: false,
+      name: 'Monthly balance',
+      definition: 'a bare JSON string',
+      createdAt: later,
+    } satisfies Prisma.ReportUncheckedUpdateInput;
+    return {
+      model: Prisma.ModelName.Report,
+      data: report,
+      changes,
+      create: () => db.prisma.report.create({ data: report }),
+      read: () => db.prisma.report.findUnique({ where: { id: report.id } }),
+      update: () => db.prisma.report.update({ where: { id: report.id }, data: changes }),
+    };
+  })(),
+  (() => {
+    const changes = {
+      livemode: false,
+      reportId: 'balance.summary.2',
+      reportName: 'Balance summary v2',
+      reportParameters: 42,
+      resultOptions: {},
+      status: ReportRunStatus.canceled,
+      statusDetails: [],
+      createdAt: later,
+      createdBy: null,
+      activeAt: null,
+      succeededAt: null,
+      failedAt: null,
+      canceledAt: null,
+      canceledBy: null,
+      timeoutSeconds: -1,
+      attempts: 8,
+      scheduleId: null,
+      sourceRunId: null,
+      isRead: false,
+      readAt: null,
+      idempotencyKey: null,
+      fileContentType: null,
+      fileSize: null,
+      fileRows: null,
+      fileObjectKey: null,
+      fileExpiresAt: null,
+      requeueCount: 3,
+    } satisfies Prisma.ReportRunUncheckedUpdateInput;
+    return {
+      model: Prisma.ModelName.ReportRun,
+      data: reportRun,
+      changes,
+      create: () => db.prisma.reportRun.create({ data: reportRun }),
+      read: () => db.prisma.reportRun.findUnique({ where: { id: reportRun.id } }),
+      update: () => db.prisma.reportRun.update({ where: { id: reportRun.id }, data: changes }),
+    };
+  })(),
+  (() => {
+    const where = {
+      teamId_livemode_key: {
+        teamId: idempotencyKey.teamId,
+        livemode: idempotencyKey.livemode,
+        key: idempotencyKey.key,
+      },
+    };
+    const changes = {
+      requestMethod: 'DELETE',
+      requestPath: '/v2/reporting/report_runs/reprun_roundtrip',
+      requestHash: 'd'.repeat(64),
+      lockedBy: null,
+      lockedAt: null,
+      responseStatus: null,
+      responseBody: null,
+      createdAt: later,
+      completedAt: null,
+    } satisfies Prisma.IdempotencyKeyUncheckedUpdateInput;
+    return {
+      model: Prisma.ModelName.IdempotencyKey,
+      data: idempotencyKey,
+      changes,
+      create: () => db.prisma.idempotencyKey.create({ data: idempotencyKey }),
+      read: () => db.prisma.idempotencyKey.findUnique({ where }),
+      update: () => db.prisma.idempotencyKey.update({ where, data: changes }),
+    };
+  })(),
+  (() => {
+    const changes = {
+      created: later,
+      availableOn: later,
+      currency: 'jpy',
+      amount: 9_223_372_036_854_775_807n,
+      fee: 0n,
+      net: 9_223_372_036_854_775_807n,
+      type: 'charge',
+      reportingCategory: 'charge',
+      customer: null,
+      description: null,
+      status: 'available',
+    } satisfies Prisma.BalanceTransactionUncheckedUpdateInput;
+    return {
+      model: Prisma.ModelName.BalanceTransaction,
+      data: balanceTransaction,
+      changes,
+      create: () => db.prisma.balanceTransaction.create({ data: balanceTransaction }),
+      read: () => db.prisma.balanceTransaction.findUnique({ where: { id: balanceTransaction.id } }),
+      update: () =>
+        db.prisma.balanceTransaction.update({ where: { id: balanceTransaction.id }, data: changes }),
+    };
+  })(),
+  (() => {
+    const changes = {
+      balanceTransactionId: 'txn_other',
+      amount: -1n,
+      currency: 'usd',
+      arrivalDate: later,
+      status: 'paid',
+      method: 'standard',
+      destination: 'ba_other',
+    } satisfies Prisma.PayoutUncheckedUpdateInput;
+    return {
+      model: Prisma.ModelName.Payout,
+      data: payout,
+      changes,
+      create: () => db.prisma.payout.create({ data: payout }),
+      read: () => db.prisma.payout.findUnique({ where: { id: payout.id } }),
+      update: () => db.prisma.payout.update({ where: { id: payout.id }, data: changes }),
+    };
+  })(),
+  (() => {
+    const changes = { materializedAt: later } satisfies Prisma.DatasetFreshnessUncheckedUpdateInput;
+    return {
+      model: Prisma.ModelName.DatasetFreshness,
+      data: datasetFreshness,
+      changes,
+      create: () => db.prisma.datasetFreshness.create({ data: datasetFreshness }),
+      read: () => db.prisma.datasetFreshness.findUnique({ where: { dataset: datasetFreshness.dataset } }),
+      update: () =>
+        db.prisma.datasetFreshness.update({
+          where: { dataset: datasetFreshness.dataset },
+          data: changes,
+        }),
+    };
+  })(),
+];
+
+/** Postgres types (udt_name) each Prisma scalar type may be stored as in this schema. */
+const storageTypes: Record<string, string[]> = {
+  String: ['text', 'bpchar'],
+  Boolean: ['bool'],
+  Int: ['int4'],
+  BigInt: ['int8'],
+  Json: ['jsonb'],
+  // Every timestamp in schema.prisma is declared @db.Timestamptz(3).
+  DateTime: ['timestamptz'],
+};
+
+interface ColumnInfo {
+  column_name: string;
+  udt_name: string;
+  data_type: string;
+  is_nullable: 'YES' | 'NO';
+  datetime_precision: number | null;
+}
+
+async function columnsOf(schema: string, table: string): Promise<ColumnInfo[]> {
+  const { rows } = await db.pool.query<ColumnInfo>(
+    `SELECT column_name, udt_name, data_type, is_nullable, datetime_precision
+     FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2`,
+    [schema, table],
+  );
+  return rows;
+}
+
+describe('the migrated database matches prisma/schema.prisma', () => {
+  it('has a round trip below for every model in the generated client', () => {
+    expect(roundTrips.map((trip) => trip.model).toSorted()).toEqual(
+      Object.values(Prisma.ModelName).toSorted(),
+    );
+    expect(Object.keys(runtimeModels()).toSorted()).toEqual(Object.values(Prisma.ModelName).toSorted());
+  });
+
+  it('holds exactly the tables of the models, in the schemas the models name', async () => {
+    const { rows } = await db.pool.query<{ table: string }>(
+      `SELECT table_schema || '.' || table_name AS table FROM information_schema.tables
+       WHERE table_schema IN ('public', 'dataset') AND table_type = 'BASE TABLE'
+         AND table_name <> '_prisma_migrations'`,
+    );
+    const expectedTables = Object.values(runtimeModels()).map(
+      (model) => `${model.schema ?? 'public'}.${model.dbName}`,
+    );
+    expect(rows.map((row) => row.table).toSorted()).toEqual(expectedTables.toSorted());
+  });
+
+  it.each(Object.values(Prisma.ModelName))(
+    'gives %s a column, of a matching type, for every field and no other',
+    async (modelName) => {
+      const model = runtimeModels()[modelName]!;
+      const columns = await columnsOf(model.schema ?? 'public', model.dbName ?? modelName);
+      const fields = columnFields(model);
+      expect(columns.map((column) => column.column_name).toSorted()).toEqual(
+        fields.map((field) => field.column).toSorted(),
+      );
+      for (const field of fields) {
+        const column = columns.find((candidate) => candidate.column_name === field.column)!;
+        if (field.kind === 'enum') {
+          expect(column.data_type, field.column).toBe('USER-DEFINED');
+          continue;
+        }
+        expect(storageTypes[field.type], `${field.column} (${field.type})`).toContain(column.udt_name);
+        if (field.type === 'DateTime') expect(column.datetime_precision, field.column).toBe(3);
+      }
+    },
+  );
+
+  it('stores ReportRun.status as a Postgres enum with exactly the generated values, in order', async () => {
+    const { rows } = await db.pool.query<{ label: string }>(
+      `SELECT e.enumlabel AS label FROM information_schema.columns c
+       JOIN pg_type t ON t.typname = c.udt_name
+       JOIN pg_namespace n ON n.oid = t.typnamespace AND n.nspname = c.udt_schema
+       JOIN pg_enum e ON e.enumtypid = t.oid
+       WHERE c.table_schema = 'public' AND c.table_name = 'report_runs' AND c.column_name = 'status'
+       ORDER BY e.enumsortorder`,
+    );
+    expect(rows.map((row) => row.label)).toEqual(Object.values(ReportRunStatus));
+  });
+
+  it('applies the schema defaults in the database itself, for writers that bypass Prisma', async () => {
+    await db.pool.query(`INSERT INTO public.teams (id, name) VALUES ('team_defaults', 'Defaults')`);
+    const { rows } = await db.pool.query<{
+      status: string;
+      status_details: unknown;
+      attempts: number;
+      is_read: boolean;
+      fresh: boolean;
+    }>(
+      `INSERT INTO public.report_runs
+         (id, team_id, livemode, report_id, report_name, report_parameters, result_options, timeout_seconds)
+       VALUES ('reprun_defaults', 'team_defaults', false, 'r', 'R', '{}', '{}', 60)
+       RETURNING status, status_details, attempts, is_read,
+                 -- created_at holds now() rounded to the column's milliseconds, maybe upwards.
+                 abs(extract(epoch FROM created_at - now())) <= 0.0005 AS fresh`,
+    );
+    expect(rows[0]).toEqual({
+      status: ReportRunStatus.running,
+      status_details: {},
+      attempts: 0,
+      is_read: false,
+      fresh: true,
+    });
+  });
+});
+
+describe.each(roundTrips)('a $model row written and read through Prisma', (trip) => {
+  it('sets every field of the model', () => {
+    const model = runtimeModels()[trip.model]!;
+    expect(Object.keys(trip.data).toSorted()).toEqual(
+      columnFields(model)
+        .map((field) => field.field)
+        .toSorted(),
+    );
+  });
+
+  it('reads back exactly what was created', async () => {
+    expect(await trip.create()).toEqual(trip.data);
+    expect(await trip.read()).toEqual(trip.data);
+  });
+
+  it('reads back exactly what was updated, nullable fields cleared', async () => {
+    // @updatedAt: Prisma stamps the write time over the value the row was created with.
+    const stamped =
+      trip.model === Prisma.ModelName.Report
+        ? { updatedAt: expect.toSatisfy((value: Date) => value.getTime() > Date.now() - 60_000) }
+        : {};
+    const expected = { ...trip.data, ...trip.changes, ...stamped };
+    expect(await trip.update()).toEqual(expected);
+    expect(await trip.read()).toEqual(expected);
+    // Any column left holding a value was not nullable in the schema, so it must be NOT NULL.
+    const model = runtimeModels()[trip.model]!;
+    const nulled = new Set(
+      Object.entries(trip.changes)
+        .filter(([, value]) => value === null)
+        .map(([field]) => columnFields(model).find((candidate) => candidate.field === field)!.column),
+    );
+    const columns = await columnsOf(model.schema ?? 'public', model.dbName ?? trip.model);
+    for (const column of columns) {
+      expect(column.is_nullable, column.column_name).toBe(nulled.has(column.column_name) ? 'YES' : 'NO');
+    }
+  });
+});
