@@ -1,9 +1,13 @@
 import express from 'express';
 import { openApiDocument } from './openapi.ts';
 import { requireApiKey } from './http/auth.ts';
+import { releaseIdempotencyKeyOnError } from './http/idempotency.ts';
 import { problemErrorHandler, RouteNotFound } from './http/problem.ts';
+import { rateLimitPerApiKey } from './http/rate-limit.ts';
 import type { ApiDependencies } from './dependencies.ts';
 import { reportRunsRouter } from './routes/report-runs.ts';
+import { reportsRouter } from './routes/reports.ts';
+import { savedReportsRouter } from './routes/saved-reports.ts';
 
 export function createApp(deps: ApiDependencies): express.Express {
   const app = express();
@@ -21,11 +25,22 @@ export function createApp(deps: ApiDependencies): express.Express {
   });
 
   app.use(requireApiKey(deps.prisma));
+  app.use(
+    rateLimitPerApiKey({
+      redis: deps.redis,
+      keyPrefix: deps.config.QUEUE_PREFIX,
+      limitPerMinute: deps.config.RATE_LIMIT_PER_MINUTE,
+      logger: deps.logger,
+    }),
+  );
   app.use(reportRunsRouter(deps));
+  app.use(reportsRouter());
+  app.use(savedReportsRouter(deps));
 
   app.use((request) => {
     throw new RouteNotFound(request.method, request.path);
   });
+  app.use(releaseIdempotencyKeyOnError());
   app.use(problemErrorHandler(deps.logger));
   return app;
 }

@@ -1,5 +1,7 @@
+import type pg from 'pg';
 import type { Config, Logger } from '@reportrun/config';
 import type { PrismaClient } from '@reportrun/db';
+import type { Redis } from 'ioredis';
 import type { ReportRunQueue } from '@reportrun/queue';
 import type { Storage } from '@reportrun/storage';
 
@@ -8,5 +10,9 @@ export interface ApiDependencies {
   logger: Logger;
   prisma: PrismaClient;
   queue: ReportRunQueue;
+  /** The fail-fast producer connection the queue also uses; the rate limiter counts on it. */
+  redis: Redis;
   storage: Storage;
+  /** Where synchronous saved-report queries run (REPORTS_DATABASE_URL). */
+  reportingPool: pg.Pool;
 }

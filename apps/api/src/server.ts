@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { Config, Logger } from '@reportrun/config';
-import { createDatabase } from '@reportrun/db';
+import { createDatabase, createPool } from '@reportrun/db';
 import { createRedisConnection, createReportRunQueue } from '@reportrun/queue';
 import { createStorageFromConfig } from '@reportrun/storage';
 import { createApp } from './app.ts';
@@ -16,7 +16,8 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
   const redis = createRedisConnection(config.REDIS_URL, 'producer');
   const queue = createReportRunQueue(redis, config.QUEUE_PREFIX);
   const storage = createStorageFromConfig(config);
-  const app = createApp({ config, logger, prisma: db.prisma, queue, storage });
+  const reportingPool = createPool(config.REPORTS_DATABASE_URL, { max: 5, application_name: 'reportrun-api-reports' });
+  const app = createApp({ config, logger, prisma: db.prisma, queue, redis, storage, reportingPool });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? reject(error) : resolve(listening)));
   });
@@ -32,6 +33,7 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
       await queue.close();
       redis.disconnect();
       await db.close();
+      await reportingPool.end();
       storage.s3.destroy();
     },
   };

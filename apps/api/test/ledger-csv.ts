@@ -1,15 +1,22 @@
 import type pg from 'pg';
 
+const header = [
+  'balance_transaction_id', 'created_utc', 'available_on_utc', 'currency', 'gross', 'fee', 'net',
+  'reporting_category', 'customer', 'description',
+] as const;
+
+type Cell = string | null;
+
 /**
- * An independent rendering of the itemized ledger report: plain SELECT of the raw columns, with
- * amounts converted and CSV quoted here in TypeScript (RFC 4180), not by the report compiler.
+ * An independent rendering of the itemized ledger report's rows: plain SELECT of the raw
+ * columns, with amounts converted here in TypeScript, not by the report compiler.
  */
-export async function expectedItemizedCsv(
+export async function expectedItemizedRows(
   pool: pg.Pool,
   start: string,
   end: string,
   currency?: string,
-): Promise<{ csv: string; rows: number }> {
+): Promise<{ header: readonly string[]; rows: Cell[][] }> {
   const { rows } = await pool.query<{
     id: string; created: Date; available_on: Date; currency: string; amount: string; fee: string; net: string;
     reporting_category: string; customer: string | null; description: string | null;
@@ -20,9 +27,9 @@ export async function expectedItemizedCsv(
       ORDER BY created, id`,
     [start, end, currency ?? null],
   );
-  const header = 'balance_transaction_id,created_utc,available_on_utc,currency,gross,fee,net,reporting_category,customer,description';
-  const lines = rows.map((row) =>
-    [
+  return {
+    header,
+    rows: rows.map((row) => [
       row.id,
       utc(row.created),
       utc(row.available_on),
@@ -33,11 +40,31 @@ export async function expectedItemizedCsv(
       row.reporting_category,
       row.customer,
       row.description,
-    ]
+    ]),
+  };
+}
+
+/**
+ * The itemized report as CSV: the rows above, text cells neutralised against spreadsheet
+ * formulas (OWASP: a leading `'` before = + - @ tab CR; amounts and times are not text cells)
+ * unless `escapeFormulas` is false, and quoted per RFC 4180.
+ */
+export async function expectedItemizedCsv(
+  pool: pg.Pool,
+  start: string,
+  end: string,
+  currency?: string,
+  { escapeFormulas = true }: { escapeFormulas?: boolean } = {},
+): Promise<{ csv: string; rows: number }> {
+  const expected = await expectedItemizedRows(pool, start, end, currency);
+  const textColumns = new Set(['balance_transaction_id', 'currency', 'reporting_category', 'customer', 'description']);
+  const lines = expected.rows.map((row) =>
+    row
+      .map((cell, index) => (escapeFormulas && textColumns.has(expected.header[index]!) ? neutralised(cell) : cell))
       .map(csvField)
       .join(','),
   );
-  return { csv: [header, ...lines].map((line) => `${line}\n`).join(''), rows: rows.length };
+  return { csv: [expected.header.join(','), ...lines].map((line) => `${line}\n`).join(''), rows: lines.length };
 }
 
 const utc = (date: Date) => date.toISOString().slice(0, 19).replace('T', ' ');
@@ -49,7 +76,11 @@ function major(minor: string, currency: string): string {
   return `${negative ? '-' : ''}${BigInt(digits.slice(0, -2))}.${digits.slice(-2)}`;
 }
 
-function csvField(value: string | null): string {
+function neutralised(value: Cell): Cell {
+  return value !== null && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+function csvField(value: Cell): string {
   if (value === null) return '';
   if (value === '' || /[",\r\n]/.test(value)) return `"${value.replaceAll('"', '""')}"`;
   return value;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportRunResource } from '@reportrun/core';
 import { createApiKey, createDatabase, createTeam, seedLedger, type Database } from '@reportrun/db';
 import { createTestEnvironment, spawnService, waitFor, type ServiceProcess, type TestEnvironment } from '@reportrun/testing';
-import { expectedItemizedCsv } from './ledger-csv.ts';
+import { expectedItemizedCsv, expectedItemizedRows } from './ledger-csv.ts';
 
 const apiDir = fileURLToPath(new URL('..', import.meta.url));
 const workerDir = fileURLToPath(new URL('../../worker', import.meta.url));
@@ -121,5 +121,70 @@ describe('a report run from HTTP request to downloaded file', () => {
     const second = await getRun(created.id);
     expect(second.result!.file!.download_url.url).not.toBe(first.result!.file!.download_url.url);
     expect(second.result!.file!.download_url.expires_at! > first.result!.file!.download_url.expires_at!).toBe(true);
+  });
+});
+
+async function download(run: ReportRunResource): Promise<Buffer> {
+  const response = await fetch(run.result!.file!.download_url.url);
+  expect(response.status).toBe(200);
+  return Buffer.from(await response.arrayBuffer());
+}
+
+describe('result options', () => {
+  const report = 'balance_change_from_activity.itemized.1';
+
+  it('neutralises spreadsheet formulas in text cells by default, and keeps raw text when escape_formulas is false', async () => {
+    const escapedRun = await createRun({ report, report_parameters: interval });
+    const rawRun = await createRun({ report, report_parameters: interval, result_options: { escape_formulas: false } });
+    expect(escapedRun.result_options).toEqual({ compress_file: false, format: 'csv', escape_formulas: true });
+    expect(rawRun.result_options).toEqual({ compress_file: false, format: 'csv', escape_formulas: false });
+    const escaped = (await download(await waitFor(() => getRun(escapedRun.id), finished))).toString('utf8');
+    const raw = (await download(await waitFor(() => getRun(rawRun.id), finished))).toString('utf8');
+
+    expect(escaped).toBe((await expectedItemizedCsv(db.pool, interval.interval_start, interval.interval_end)).csv);
+    expect(raw).toBe(
+      (await expectedItemizedCsv(db.pool, interval.interval_start, interval.interval_end, undefined, { escapeFormulas: false })).csv,
+    );
+    // The seed's formula-looking descriptions are quoted in one and raw in the other; negative
+    // amounts (refunds, payouts) stay numbers in both.
+    expect(escaped).toContain(`"'=HYPERLINK(""http://example.invalid"",""click"")"`);
+    expect(raw).toContain(`"=HYPERLINK(""http://example.invalid"",""click"")"`);
+    expect(escaped).toContain(`,'-42 adjustment\n`);
+    expect(escaped).toMatch(/,-\d+\.\d{2},/);
+    expect(raw).not.toContain(`'=`);
+  });
+
+  it('writes JSON Lines (zipped when compress_file is set) holding the same values as the CSV', async () => {
+    const created = await createRun({
+      report,
+      report_parameters: { ...interval, currency: 'gbp' },
+      result_options: { format: 'json', compress_file: true },
+    });
+    const run = await waitFor(() => getRun(created.id), finished);
+    expect(run.status, JSON.stringify(run.status_details)).toBe('succeeded');
+    expect(run.result!.file!.content_type).toBe('zip');
+    const entries = unzipSync(new Uint8Array(await download(run)));
+    const names = Object.keys(entries);
+    expect(names).toEqual([`${report}-${run.id}.jsonl`]);
+    const lines = Buffer.from(entries[names[0]!]!).toString('utf8');
+    expect(lines.endsWith('\n')).toBe(true);
+    const objects = lines.slice(0, -1).split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+
+    const expected = await expectedItemizedRows(db.pool, interval.interval_start, interval.interval_end, 'gbp');
+    expect(objects).toEqual(expected.rows.map((row) => Object.fromEntries(expected.header.map((name, index) => [name, row[index]]))));
+    expect(run.result!.file!.rows).toBe(expected.rows.length);
+  });
+
+  it('writes JSON Lines unzipped with content_type json', async () => {
+    const created = await createRun({
+      report: 'balance.summary.1',
+      report_parameters: interval,
+      result_options: { format: 'json' },
+    });
+    const run = await waitFor(() => getRun(created.id), finished);
+    expect(run.result!.file!.content_type).toBe('json');
+    const lines = (await download(run)).toString('utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(run.result!.file!.rows);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ category: 'starting_balance', net_amount: expect.any(String) });
   });
 });

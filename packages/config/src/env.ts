@@ -25,6 +25,27 @@ export const configSchema = z.object({
     .default(15 * 60),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   RUN_TIMEOUT_SECONDS_MAX: z.coerce.number().int().min(1).default(3600),
+  /** How long a result file is kept after its run succeeds; then the scheduler deletes it. */
+  RESULT_RETENTION_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(7 * 24 * 3600),
+  RETENTION_SWEEP_INTERVAL_SECONDS: z.coerce.number().positive().default(300),
+  /** The scheduler's reconciler: how often it looks for running runs whose job went missing. */
+  RECONCILE_INTERVAL_SECONDS: z.coerce.number().positive().default(30),
+  /** Younger runs are left alone, so the reconciler never races the API's own enqueue. */
+  RECONCILE_GRACE_SECONDS: z.coerce.number().min(0).default(60),
+  /** Re-enqueues of one run before it is failed as `run_lost`. */
+  RECONCILE_MAX_REQUEUES: z.coerce.number().int().min(0).default(3),
+  /** Slack past a run's timeout (from `active_at`) before the reconciler fails it as `timeout`. */
+  RECONCILE_TIMEOUT_MARGIN_SECONDS: z.coerce.number().min(0).default(300),
+  /** Requests one API key may make per minute (fixed window in Redis); over it, 429. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  /** Most rows a synchronous saved-report run or export answers; a larger result points to an async run. */
+  SAVED_REPORT_SYNC_MAX_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** statement_timeout of a synchronous saved-report query. */
+  SAVED_REPORT_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
   PUBLIC_BASE_URL: z.url().optional(),

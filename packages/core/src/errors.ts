@@ -90,3 +90,76 @@ function humanize(snake: string): string {
   const words = snake.replaceAll('_', ' ');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
+
+export class RunNotCancelable extends DomainError {
+  constructor(runId: string, status: string) {
+    super('run_not_cancelable', 409, 'Run cannot be canceled', {
+      detail: `The run ${runId} already ${status === 'canceled' ? 'was canceled' : status}; only a running run can be canceled.`,
+      extensions: { run_status: status },
+      allowedActions: [
+        {
+          rel: 'self',
+          href: `/v2/reporting/report_runs/${runId}`,
+          method: 'GET',
+          operation_id: 'getReportRun',
+          hint: 'Read the run to see its result or failure.',
+        },
+        {
+          rel: 'create',
+          href: '/v2/reporting/report_runs',
+          method: 'POST',
+          operation_id: 'createReportRun',
+          hint: 'Create a new run with the same report and parameters to run it again.',
+        },
+      ],
+    });
+  }
+}
+
+/** One Idempotency-Key, two different requests: a client bug, not a retry, so it is refused. */
+export class IdempotencyKeyReused extends DomainError {
+  constructor(key: string, original: { method: string; path: string }, keptHours: number) {
+    super('idempotency_key_reused', 422, 'Idempotency key reused', {
+      detail:
+        `The Idempotency-Key '${key}' was used in the last ${keptHours} hours for a different request ` +
+        `(${original.method} ${original.path} with another body). A key names exactly one request.`,
+      extensions: { param: 'Idempotency-Key' },
+      allowedActions: [
+        { rel: 'retry-with-new-key', hint: 'Send this request with a new, unique Idempotency-Key.' },
+        {
+          rel: 'replay-original',
+          method: original.method,
+          href: original.path,
+          hint: 'Send the original request again with this key to get its stored response.',
+        },
+      ],
+    });
+  }
+}
+
+/** Another request with the same Idempotency-Key is still being handled. */
+export class IdempotencyRequestInProgress extends DomainError {
+  constructor(key: string, retryAfterSeconds = 1) {
+    super('idempotency_request_in_progress', 409, 'Request in progress', {
+      detail: `A request with the Idempotency-Key '${key}' is still being processed.`,
+      retryAfterSeconds,
+      allowedActions: [
+        {
+          rel: 'retry-later',
+          hint: `Retry the same request with the same key in ${retryAfterSeconds} second(s) to get its response.`,
+        },
+      ],
+    });
+  }
+}
+
+/** The API key used up its request budget for the current window. */
+export class RateLimited extends DomainError {
+  constructor(limitPerMinute: number, retryAfterSeconds: number) {
+    super('rate_limited', 429, 'Too many requests', {
+      detail: `This API key may make ${limitPerMinute} requests per minute.`,
+      retryAfterSeconds,
+      allowedActions: [{ rel: 'retry-later', hint: `Retry in ${retryAfterSeconds} second(s).` }],
+    });
+  }
+}

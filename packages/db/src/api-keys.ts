@@ -75,3 +75,32 @@ export async function revokeApiKey(prisma: PrismaClient, keyId: string): Promise
 export async function createTeam(prisma: PrismaClient, name: string, id = newId(idPrefix.team)) {
   return prisma.team.create({ data: { id, name } });
 }
+
+/** What may be shown about a key: everything but its secret (only a redacted prefix). */
+export interface ApiKeySummary {
+  id: string;
+  teamId: string;
+  name: string;
+  livemode: boolean;
+  redacted: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export async function listApiKeys(prisma: PrismaClient, teamId: string): Promise<ApiKeySummary[]> {
+  return prisma.apiKey.findMany({
+    where: { teamId },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    select: {
+      id: true,
+      teamId: true,
+      name: true,
+      livemode: true,
+      redacted: true,
+      createdAt: true,
+      lastUsedAt: true,
+      revokedAt: true,
+    },
+  });
+}

@@ -13,10 +13,32 @@ export {
   createTeam,
   findApiKeyBySecret,
   revokeApiKey,
+  listApiKeys,
   hashApiKeySecret,
   type IssuedApiKey,
   type ApiKeyPrincipal,
+  type ApiKeySummary,
 } from './api-keys.ts';
+export {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  releaseIdempotencyKey,
+  deleteExpiredIdempotencyKeys,
+  idempotencyKeyRetentionSeconds,
+  idempotencyClaimLeaseSeconds,
+  type IdempotencyScope,
+  type IdempotentRequest,
+  type IdempotencyClaim,
+  type StoredResponse,
+  type ClaimOptions,
+} from './idempotency-keys.ts';
+export {
+  listReportRuns,
+  type ReportRunListFilter,
+  type ReportRunPosition,
+  type ReportRunPageRequest,
+  type ReportRunPage,
+} from './report-run-list.ts';
 export {
   seedDemo,
   seedLedger,
@@ -28,3 +50,14 @@ export {
   type SeedResult,
 } from './seed.ts';
 export { Prisma, type ReportRun, type ReportRunStatus } from './generated/prisma/client.ts';
+export {
+  createSavedReport,
+  findSavedReport,
+  listSavedReports,
+  updateSavedReport,
+  deleteSavedReport,
+  type SavedReportScope,
+  type SavedReportPage,
+} from './saved-reports.ts';
+export { runReportQuery, type ReportQueryToRun, type ReportQueryResult } from './run-report-query.ts';
+export type { Report as SavedReport } from './generated/prisma/client.ts';

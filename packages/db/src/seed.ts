@@ -36,7 +36,7 @@ export async function seedLedger(pool: pg.Pool, rows: number): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    await client.query('TRUNCATE dataset.balance_transactions');
+    await client.query('TRUNCATE dataset.balance_transactions, dataset.payouts');
     await client.query(
       `
       WITH params AS (
@@ -89,6 +89,20 @@ export async function seedLedger(pool: pg.Pool, rows: number): Promise<void> {
       `,
       [rows, ledgerStart.toISOString(), ledgerEnd.toISOString(), awkwardDescriptions],
     );
+    // Each payout transaction's payout, derived from its row (and its number n) like the rest.
+    await client.query(`
+      INSERT INTO dataset.payouts
+        (id, balance_transaction_id, amount, currency, arrival_date, status, method, destination)
+      SELECT 'po_' || substr(bt.id, 5),
+             bt.id,
+             -bt.amount,
+             bt.currency,
+             ((bt.created AT TIME ZONE 'UTC')::date + CASE WHEN bt.n % 5 = 0 THEN 0 ELSE 2 END)::timestamp AT TIME ZONE 'UTC',
+             CASE WHEN bt.status = 'available' THEN 'paid' ELSE 'in_transit' END,
+             CASE WHEN bt.n % 5 = 0 THEN 'instant' ELSE 'standard' END,
+             'ba_' || bt.currency || '_' || lpad((bt.n % 3 + 1)::text, 4, '0')
+      FROM (SELECT t.*, substr(t.id, 5)::bigint AS n
+            FROM dataset.balance_transactions t WHERE t.type = 'payout') AS bt`);
     await client.query(
       `INSERT INTO dataset.dataset_freshness (dataset, materialized_at) VALUES ($1, now())
        ON CONFLICT (dataset) DO UPDATE SET materialized_at = excluded.materialized_at`,
@@ -120,8 +134,10 @@ export async function seedDemo(
   await seedLedger(pool, options.rows);
   let apiKey: IssuedApiKey | null = null;
   const existing = await prisma.team.findUnique({ where: { id: demoTeamId } });
-  if (!existing) {
-    await createTeam(prisma, 'Demo team', demoTeamId);
+  if (!existing) await createTeam(prisma, 'Demo team', demoTeamId);
+  // Decided by the team's keys, not the team: a run that created the team but failed to issue
+  // its key must not leave the demo team without one for good.
+  if ((await prisma.apiKey.count({ where: { teamId: demoTeamId } })) === 0) {
     apiKey = await createApiKey(prisma, { teamId: demoTeamId, livemode: false, name: 'demo' });
   }
   return { teamId: demoTeamId, apiKey, ledgerRows: options.rows };

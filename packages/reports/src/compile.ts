@@ -1,4 +1,6 @@
-import type { CatalogReport, ReportParameterValues } from './types.ts';
+import type { ResultFormat } from '@reportrun/core';
+import { neutraliseFormulaSql } from './formula-escape.ts';
+import type { CatalogReport, ReportColumn, ReportParameterValues } from './types.ts';
 
 /**
  * A report compiled to SQL. `COPY (…) TO STDOUT` accepts no bind parameters, so values are
@@ -9,11 +11,26 @@ import type { CatalogReport, ReportParameterValues } from './types.ts';
 export interface CompiledReport {
   sql: string;
   settings: { name: string; value: string }[];
+  format: ResultFormat;
+  /** The file's columns, in order. */
+  columns: string[];
+}
+
+export interface CompileOptions {
+  format: ResultFormat;
+  /** Neutralise spreadsheet formulas in text cells; CSV only (see `selectExpression`). */
+  escapeFormulas: boolean;
 }
 
 export const settingPrefix = 'reportrun.p';
 
-export function compileReportSql(report: CatalogReport, values: ReportParameterValues): CompiledReport {
+const defaultOptions: CompileOptions = { format: 'csv', escapeFormulas: true };
+
+export function compileReportSql(
+  report: CatalogReport,
+  values: ReportParameterValues,
+  options: CompileOptions = defaultOptions,
+): CompiledReport {
   const settings: CompiledReport['settings'] = [];
   const bind = (value: string, pgType: 'timestamptz' | 'text') => {
     const name = `${settingPrefix}${settings.length + 1}`;
@@ -21,12 +38,42 @@ export function compileReportSql(report: CatalogReport, values: ReportParameterV
     return `current_setting('${name}')::${pgType}`;
   };
   const source = report.source(bind, values);
-  const select = report.columns.map((column) => `${column.expression} AS "${column.name}"`).join(',\n  ');
+  const columns = selectedColumns(report, values);
+  const select = columns
+    .map((column) => `${selectExpression(column, options)} AS "${column.name}"`)
+    .join(',\n  ');
   const where = source.where.length > 0 ? `\nWHERE ${source.where.join('\n  AND ')}` : '';
   return {
     sql: `SELECT\n  ${select}\nFROM ${source.from}${where}\nORDER BY ${source.orderBy}`,
     settings,
+    format: options.format,
+    columns: columns.map((column) => column.name),
   };
+}
+
+/** The `columns` parameter (already checked against the catalog), or the default columns. */
+function selectedColumns(report: CatalogReport, values: ReportParameterValues): ReportColumn[] {
+  const requested = values.columns;
+  if (!Array.isArray(requested)) return report.columns.filter((column) => column.includedByDefault !== false);
+  const byName = new Map(report.columns.map((column) => [column.name, column]));
+  return requested.map((name: string) => {
+    const column = byName.get(name);
+    // validateReportParameters refuses unknown columns; this guards a caller that skipped it.
+    if (!column) throw new Error(`report ${report.id} has no column ${name}`);
+    return column;
+  });
+}
+
+function selectExpression(column: ReportColumn, options: CompileOptions): string {
+  // Formula neutralisation protects people opening a CSV in a spreadsheet; JSON Lines is read
+  // by programs and keeps every value exactly as stored.
+  if (column.type === 'text' && options.format === 'csv' && options.escapeFormulas) {
+    return neutraliseFormulaSql(column.expression);
+  }
+  // row_to_json would write numeric as a JSON number, which most parsers turn into a binary
+  // float; a decimal string keeps every digit (Stripe's `decimal_string`).
+  if (column.type === 'decimal' && options.format === 'json') return `(${column.expression})::text`;
+  return column.expression;
 }
 
 /** The statement that binds a compiled report's settings for the current transaction. */

@@ -1,17 +1,32 @@
-export type ParameterType = 'timestamp' | 'currency' | 'string';
+/**
+ * How a parameter is validated. The public view maps these onto Stripe's v2 parameter types
+ * (`timestamp`, `string`, `enum`, `array`): a currency and a time zone are strings to Stripe,
+ * but each needs its own check here.
+ */
+export type ParameterKind = 'timestamp' | 'currency' | 'time_zone' | 'enum' | 'columns';
 
-/** One parameter a report accepts, in the shape of Stripe's v2 `Report.parameters`. */
-export interface ReportParameterSpec {
+interface ParameterSpecBase {
   name: string;
-  type: ParameterType;
   required: boolean;
   description: string;
-  /** For strings with a closed set of values. */
-  allowedValues?: readonly string[];
 }
 
+/** One parameter a report accepts; the shape behind Stripe's v2 `Report.parameters`. */
+export type ReportParameterSpec =
+  | (ParameterSpecBase & { kind: 'timestamp'; min: Date; max: Date })
+  | (ParameterSpecBase & { kind: 'currency' })
+  | (ParameterSpecBase & { kind: 'time_zone'; default: string })
+  | (ParameterSpecBase & { kind: 'enum'; allowedValues: readonly string[] })
+  /** The report's own column names are the allowed values; its default columns the default. */
+  | (ParameterSpecBase & { kind: 'columns' });
+
 export type ColumnKind = 'dimension' | 'measure';
-export type ColumnType = 'text' | 'decimal' | 'integer' | 'timestamp';
+/**
+ * `text` cells are neutralised against spreadsheet formulas; `decimal` cells are amounts in
+ * major units (strings in JSON, so no digit is lost to floating point); `timestamp` and `date`
+ * cells are formatted text.
+ */
+export type ColumnType = 'text' | 'decimal' | 'integer' | 'timestamp' | 'date';
 
 export interface ReportColumn {
   name: string;
@@ -20,10 +35,15 @@ export interface ReportColumn {
   description: string;
   /** SQL expression over the report's source; written here, never taken from a request. */
   expression: string;
+  /** `false`: only in the file when the run asks for it through `columns`. */
+  includedByDefault?: false;
 }
 
-/** Parameter values after validation: timestamps as Date, the rest as strings. */
-export type ReportParameterValues = Record<string, Date | string>;
+/** A validated parameter value: timestamps as Date, lists (columns) as arrays, the rest text. */
+export type ParameterValue = Date | string | readonly string[];
+
+/** Parameter values after validation, by parameter name; defaults applied. */
+export type ReportParameterValues = Readonly<Record<string, ParameterValue>>;
 
 export interface CatalogReport {
   id: string;
@@ -37,6 +57,7 @@ export interface CatalogReport {
 }
 
 export interface ReportSource {
+  /** A table, a join, or a derived table `( … ) AS alias` the column expressions read from. */
   from: string;
   where: string[];
   orderBy: string;

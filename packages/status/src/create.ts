@@ -1,4 +1,4 @@
-import { idPrefix, newId, type ResultOptions } from '@reportrun/core';
+import { idPrefix, newId, type ResultOptionsInput } from '@reportrun/core';
 import type { PrismaClient, ReportRun } from '@reportrun/db';
 
 export interface NewReportRun {
@@ -6,8 +6,9 @@ export interface NewReportRun {
   livemode: boolean;
   reportId: string;
   reportName: string;
-  reportParameters: Record<string, string>;
-  resultOptions: ResultOptions;
+  /** As validated by the report's declaration: strings, and lists of strings (`columns`). */
+  reportParameters: Record<string, string | string[]>;
+  resultOptions: ResultOptionsInput;
   timeoutSeconds: number;
   createdBy: string;
 }

@@ -7,3 +7,5 @@ export {
   type RunFile,
 } from './transitions.ts';
 export { createReportRun, type NewReportRun } from './create.ts';
+export { markRunRequeued } from './recovery.ts';
+export { markResultExpired, resultExpiredAt } from './result-retention.ts';

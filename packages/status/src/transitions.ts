@@ -39,16 +39,27 @@ export async function updateRunProgress(
   return count === 1;
 }
 
+/**
+ * With `resultRetentionSeconds`, the file's expiry is stamped as succeeded_at + retention, so
+ * the API can tell when it lapses; without it, the scheduler's retention sweep falls back on
+ * its own RESULT_RETENTION_SECONDS.
+ */
 export async function markRunSucceeded(
   prisma: PrismaClient,
   runId: string,
   file: RunFile,
+  { resultRetentionSeconds }: { resultRetentionSeconds?: number } = {},
 ): Promise<ReportRun | null> {
+  const succeededAt = new Date();
   const [run] = await prisma.reportRun.updateManyAndReturn({
     where: { id: runId, status: 'running' },
     data: {
       status: 'succeeded',
-      succeededAt: new Date(),
+      succeededAt,
+      fileExpiresAt:
+        resultRetentionSeconds === undefined
+          ? null
+          : new Date(succeededAt.getTime() + resultRetentionSeconds * 1000),
       statusDetails: {},
       fileContentType: file.contentType,
       fileObjectKey: file.objectKey,

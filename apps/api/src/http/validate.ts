@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import type { z } from 'zod';
-import { DomainError, InvalidParameter } from '@reportrun/core';
+import { DomainError, InvalidParameter, UnknownParameter } from '@reportrun/core';
 
 export class UnsupportedMediaType extends DomainError {
   constructor(received: string | undefined) {
@@ -23,10 +23,45 @@ export function parseJsonBody<T extends z.ZodType>(request: Request, schema: T):
   const result = schema.safeParse(body);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    const param = issue.path.length > 0 ? issue.path.join('.') : issueParam(issue);
+    const param = issue.path.length > 0 ? nestedParam(issue) : issueParam(issue);
     throw new InvalidParameter(param || 'body', describeIssue(issue));
   }
   return result.data;
+}
+
+/**
+ * Parses query parameters with a zod schema. Express's simple parser gives flat names
+ * (`created[gte]`) and strings, or arrays when a name repeats; the first problem names its
+ * parameter.
+ */
+export function parseQuery<T extends z.ZodType>(request: Request, schema: T): z.infer<T> {
+  const result = schema.safeParse({ ...request.query });
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    throw new UnknownParameter(issue.keys[0]!, `Unknown query parameter(s): ${issue.keys.join(', ')}.`);
+  }
+  const param = issue.path.join('.') || 'query';
+  if (issue.code === 'invalid_type' && Array.isArray(issue.input)) {
+    throw new InvalidParameter(param, `The query parameter '${param}' may be given only once.`);
+  }
+  throw new InvalidParameter(param, `${param}: ${issue.message}`);
+}
+
+/**
+ * `query.filters[2].field`: indices in brackets, as a caller would write the path; an unknown
+ * key inside an object is named after its object's path.
+ */
+function nestedParam(issue: z.core.$ZodIssue): string {
+  const path = formatPath(issue.path);
+  return issue.code === 'unrecognized_keys' ? `${path}.${issue.keys[0]}` : path;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (out, segment) => (typeof segment === 'number' ? `${out}[${segment}]` : out ? `${out}.${String(segment)}` : String(segment)),
+    '',
+  );
 }
 
 function issueParam(issue: z.core.$ZodIssue): string {
@@ -35,8 +70,12 @@ function issueParam(issue: z.core.$ZodIssue): string {
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  const where = issue.path.length > 0 ? issue.path.join('.') : 'body';
-  if (issue.code === 'unrecognized_keys') return `Unknown parameter(s): ${issue.keys.join(', ')}.`;
+  const where = issue.path.length > 0 ? formatPath(issue.path) : 'body';
+  if (issue.code === 'unrecognized_keys') {
+    return issue.path.length > 0
+      ? `${where} has unknown parameter(s): ${issue.keys.map((key) => `${where}.${key}`).join(', ')}.`
+      : `Unknown parameter(s): ${issue.keys.join(', ')}.`;
+  }
   if (issue.code === 'invalid_type' && issue.input === undefined) return `The parameter '${where}' is required.`;
   return `${where}: ${issue.message}`;
 }

@@ -3,39 +3,40 @@ import {
   createReportRunRequestSchema,
   DomainError,
   ResourceNotFound,
+  RunNotCancelable,
   ServiceUnavailable,
 } from '@reportrun/core';
-import { enqueueReportRun } from '@reportrun/queue';
+import { enqueueReportRun, requestRunCancel } from '@reportrun/queue';
 import { findCatalogReport, validateReportParameters } from '@reportrun/reports';
-import { createReportRun, markRunFailed } from '@reportrun/status';
-import { presignDownload } from '@reportrun/storage';
+import { createReportRun, markRunCanceled, markRunFailed } from '@reportrun/status';
 import { principalOf } from '../http/auth.ts';
+import { honorIdempotencyKey, sendIdempotentResponse } from '../http/idempotency.ts';
 import { parseJsonBody } from '../http/validate.ts';
 import type { ApiDependencies } from '../dependencies.ts';
+import { signResultDownload } from '../views/download-url.ts';
 import { toReportRunResource } from '../views/report-run.ts';
+import { listReportRunsHandler } from './list-report-runs.ts';
+import { isSavedReportId, savedReportRunTarget } from './saved-report-run-target.ts';
 
 export function reportRunsRouter(deps: ApiDependencies): Router {
   const router = Router();
 
-  router.post('/v2/reporting/report_runs', async (request, response) => {
+  router.get('/v2/reporting/report_runs', listReportRunsHandler(deps));
+
+  router.post('/v2/reporting/report_runs', honorIdempotencyKey(deps), async (request, response) => {
     const principal = principalOf(request);
     const body = parseJsonBody(request, createReportRunRequestSchema);
-    const report = findCatalogReport(body.report);
-    if (!report) {
-      throw new DomainError('report_not_found', 400, 'Unknown report', {
-        detail: `There is no report '${body.report}'. GET /v2/reporting/reports lists them.`,
-        extensions: { param: 'report' },
-      });
-    }
-    const { normalized } = validateReportParameters(report, body.report_parameters);
+    const target = isSavedReportId(body.report)
+      ? await savedReportRunTarget(deps.prisma, principal, body.report, body.report_parameters)
+      : catalogRunTarget(body.report, body.report_parameters);
     const run = await createReportRun(deps.prisma, {
       teamId: principal.teamId,
       livemode: principal.livemode,
-      reportId: report.id,
-      reportName: report.name,
-      reportParameters: normalized,
+      reportId: target.reportId,
+      reportName: target.reportName,
+      reportParameters: target.reportParameters,
       resultOptions: body.result_options,
-      timeoutSeconds: Math.min(report.defaultTimeoutSeconds, deps.config.RUN_TIMEOUT_SECONDS_MAX),
+      timeoutSeconds: Math.min(target.defaultTimeoutSeconds, deps.config.RUN_TIMEOUT_SECONDS_MAX),
       createdBy: principal.keyId,
     });
     try {
@@ -49,7 +50,7 @@ export function reportRunsRouter(deps: ApiDependencies): Router {
       });
       throw new ServiceUnavailable('The job queue is unavailable right now.', 5);
     }
-    response.status(200).json(toReportRunResource(run, null));
+    await sendIdempotentResponse(response, 200, toReportRunResource(run, null));
   });
 
   router.get('/v2/reporting/report_runs/:id', async (request, response) => {
@@ -60,12 +61,39 @@ export function reportRunsRouter(deps: ApiDependencies): Router {
       where: { id, teamId: principal.teamId, livemode: principal.livemode },
     });
     if (!run) throw new ResourceNotFound('report_run', id);
-    const downloadUrl =
-      run.status === 'succeeded' && run.fileObjectKey
-        ? await presignDownload(deps.storage, run.fileObjectKey, deps.config.DOWNLOAD_URL_TTL_SECONDS)
-        : null;
+    const downloadUrl = await signResultDownload(deps.storage, run, deps.config.DOWNLOAD_URL_TTL_SECONDS);
     response.json(toReportRunResource(run, downloadUrl));
   });
 
+  router.post('/v2/reporting/report_runs/:id/cancel', async (request, response) => {
+    const principal = principalOf(request);
+    const id = request.params.id;
+    const scope = { id, teamId: principal.teamId, livemode: principal.livemode };
+    if (!(await deps.prisma.reportRun.findFirst({ where: scope, select: { id: true } }))) {
+      throw new ResourceNotFound('report_run', id);
+    }
+    // The database decides: the cancel wins only if the run is still running at this instant.
+    const canceled = await markRunCanceled(deps.prisma, id, principal.keyId);
+    if (!canceled) {
+      const current = await deps.prisma.reportRun.findFirstOrThrow({ where: scope, select: { status: true } });
+      throw new RunNotCancelable(id, current.status);
+    }
+    await requestRunCancel(deps.queue, deps.config.QUEUE_PREFIX, id);
+    response.json(toReportRunResource(canceled, null));
+  });
+
   return router;
+}
+
+/** A catalog report as the target of a run, its parameters checked against the catalog. */
+function catalogRunTarget(reportId: string, parameters: Record<string, unknown>) {
+  const report = findCatalogReport(reportId);
+  if (!report) {
+    throw new DomainError('report_not_found', 400, 'Unknown report', {
+      detail: `There is no report '${reportId}'. GET /v2/reporting/reports lists them.`,
+      extensions: { param: 'report' },
+    });
+  }
+  const { normalized } = validateReportParameters(report, parameters);
+  return { reportId: report.id, reportName: report.name, reportParameters: normalized, defaultTimeoutSeconds: report.defaultTimeoutSeconds };
 }

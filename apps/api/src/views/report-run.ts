@@ -1,14 +1,24 @@
-import type { FileContentType, ReportRunResource } from '@reportrun/core';
+import { storedResultOptions, type FileContentType, type ReportRunResource } from '@reportrun/core';
 import type { ReportRun } from '@reportrun/db';
+import { resultExpiredAt } from '@reportrun/status';
 import type { DownloadUrl } from '@reportrun/storage';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-/** The Stripe v2 `ReportRun` view of a stored run. */
-export function toReportRunResource(run: ReportRun, downloadUrl: DownloadUrl | null): ReportRunResource {
-  const resultOptions = run.resultOptions as { compress_file?: boolean };
+/**
+ * The Stripe v2 `ReportRun` view of a stored run. A succeeded run whose result passed its
+ * retention keeps `status: succeeded` but shows `result: null` and says when the result expired
+ * in `status_details.result_expired_at`.
+ */
+export function toReportRunResource(
+  run: ReportRun,
+  downloadUrl: DownloadUrl | null,
+  now: Date = new Date(),
+): ReportRunResource {
+  const resultOptions = storedResultOptions(run.resultOptions);
+  const expiredAt = resultExpiredAt(run, now);
   const file =
-    run.status === 'succeeded' && downloadUrl && run.fileContentType
+    run.status === 'succeeded' && !expiredAt && downloadUrl && run.fileContentType
       ? {
           content_type: run.fileContentType as FileContentType,
           size: Number(run.fileSize ?? 0),
@@ -25,9 +35,11 @@ export function toReportRunResource(run: ReportRun, downloadUrl: DownloadUrl | n
     report_name: run.reportName,
     report_parameters: run.reportParameters as Record<string, unknown>,
     result: file ? { type: 'file', file } : null,
-    result_options: { compress_file: resultOptions.compress_file ?? false },
+    result_options: resultOptions,
     status: run.status,
-    status_details: run.statusDetails as Record<string, unknown>,
+    status_details: expiredAt
+      ? { ...(run.statusDetails as Record<string, unknown>), result_expired_at: expiredAt.toISOString() }
+      : (run.statusDetails as Record<string, unknown>),
     active_at: iso(run.activeAt),
     succeeded_at: iso(run.succeededAt),
     failed_at: iso(run.failedAt),

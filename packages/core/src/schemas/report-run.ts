@@ -7,12 +7,41 @@ export type ReportRunStatus = z.infer<typeof reportRunStatusSchema>;
 export const fileContentTypeSchema = z.enum(['csv', 'zip', 'json']);
 export type FileContentType = z.infer<typeof fileContentTypeSchema>;
 
-export const resultOptionsSchema = z
-  .object({
-    compress_file: z.boolean().optional().default(false),
-  })
-  .strict();
+export const resultFormatSchema = z.enum(['csv', 'json']);
+export type ResultFormat = z.infer<typeof resultFormatSchema>;
+
+const resultOptionsShape = {
+  compress_file: z.boolean().optional().default(false).openapi({
+    description: 'Put the file in a ZIP archive (`content_type` `zip`).',
+  }),
+  format: resultFormatSchema.optional().default('csv').openapi({
+    description:
+      '`csv` (RFC 4180, with a header row) or `json` (JSON Lines: one object per row, keys in ' +
+      'column order; decimal amounts as strings, empty cells as null).',
+  }),
+  escape_formulas: z.boolean().optional().default(true).openapi({
+    description:
+      'CSV only: text cells starting with =, +, -, @, tab or carriage return get a leading ' +
+      "single quote so spreadsheets do not run them as formulas (OWASP). Numbers are never " +
+      'changed. Set false for machine consumers that need the raw text.',
+  }),
+};
+
+export const resultOptionsSchema = z.object(resultOptionsShape).strict();
 export type ResultOptions = z.infer<typeof resultOptionsSchema>;
+/** Options as stored or given: a missing field means its default (see `storedResultOptions`). */
+export type ResultOptionsInput = z.input<typeof resultOptionsSchema>;
+
+const storedResultOptionsSchema = z.object(resultOptionsShape);
+
+/**
+ * The effective options of a stored run. Runs created before an option existed stored
+ * without it and get its default; a value that no longer parses falls back to the defaults.
+ */
+export function storedResultOptions(stored: unknown): ResultOptions {
+  const parsed = storedResultOptionsSchema.safeParse(stored);
+  return parsed.success ? parsed.data : storedResultOptionsSchema.parse({});
+}
 
 /** Values of report parameters as a client sends them; each report validates its own. */
 export const reportParametersInputSchema = z.record(z.string(), z.unknown());
@@ -23,7 +52,9 @@ export const createReportRunRequestSchema = openApiRegistry.register(
     .object({
       report: z.string().min(1).max(200),
       report_parameters: reportParametersInputSchema.optional().default({}),
-      result_options: resultOptionsSchema.optional().default({ compress_file: false }),
+      result_options: resultOptionsSchema
+        .optional()
+        .default({ compress_file: false, format: 'csv', escape_formulas: true }),
     })
     .strict(),
 );
@@ -69,7 +100,13 @@ export const reportRunSchema = openApiRegistry.register(
           .nullable(),
       })
       .nullable(),
-    result_options: z.object({ compress_file: z.boolean().nullable() }).nullable(),
+    result_options: z
+      .object({
+        compress_file: z.boolean().nullable(),
+        format: resultFormatSchema,
+        escape_formulas: z.boolean(),
+      })
+      .nullable(),
     status: reportRunStatusSchema,
     status_details: z.record(z.string(), z.unknown()),
     active_at: timestamp.nullable(),

@@ -1,0 +1,262 @@
+import { z } from 'zod';
+import { openApiRegistry } from '../openapi-registry.ts';
+
+/**
+ * Saved reports (everruns' `/v1/reports/saved`): a named query of dimensions and measures over a
+ * dataset. These schemas check the *shape* of a query; whether a field exists in the dataset and
+ * fits where it is used is decided by the dataset declaration in `@reportrun/reports`, which
+ * names the offending path the same way (`query.filters[2].field`).
+ */
+
+// Postgres rejects NUL in text and jsonb, and a lone UTF-16 surrogate would be silently replaced
+// on the way to UTF-8; both are refused here so a stored value is exactly the value sent.
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const plainText = (max: number) =>
+  z
+    .string()
+    .max(max, { error: `must be at most ${max} characters` })
+    .refine((value) => !value.includes('\u0000') && !loneSurrogate.test(value), {
+      error: 'must be valid Unicode text without NUL characters',
+    });
+
+const rfc3339 = z.iso.datetime({
+  offset: true,
+  error: 'must be an RFC 3339 timestamp with an offset, e.g. 2025-01-01T00:00:00Z',
+});
+
+export const timeGrainSchema = z.enum(['hour', 'day', 'week', 'month']);
+export type TimeGrain = z.infer<typeof timeGrainSchema>;
+
+export const measureAggregateSchema = z.enum(['sum', 'count', 'count_distinct', 'avg', 'min', 'max']);
+export type MeasureAggregate = z.infer<typeof measureAggregateSchema>;
+
+export const filterOperatorSchema = z.enum([
+  'eq',
+  'neq',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'in',
+  'not_in',
+  'contains',
+  'is_null',
+  'is_not_null',
+]);
+export type FilterOperator = z.infer<typeof filterOperatorSchema>;
+
+const fieldName = plainText(100).openapi({ description: 'A field declared by the dataset.' });
+
+export const savedQueryDimensionSchema = z
+  .object({
+    field: fieldName,
+    grain: timeGrainSchema.optional().openapi({
+      description: 'Buckets a timestamp field (required for timestamp fields, refused for others).',
+    }),
+    time_zone: plainText(64).optional().openapi({
+      description: 'IANA time zone the grain is cut in, e.g. America/New_York. Defaults to UTC.',
+    }),
+  })
+  .strict()
+  .openapi('SavedQueryDimension', {
+    description:
+      'A grouping column. Its name in results is the field name, or `<field>_<grain>` for a bucketed ' +
+      'timestamp, whose value is the bucket start as RFC 3339 in the time zone (e.g. 2025-03-09T00:00:00-05:00).',
+  });
+export type SavedQueryDimension = z.infer<typeof savedQueryDimensionSchema>;
+
+export const savedQueryMeasureSchema = z
+  .object({
+    aggregate: measureAggregateSchema,
+    field: fieldName.optional().openapi({ description: 'Omit only for `count` (counts rows).' }),
+  })
+  .strict()
+  .openapi('SavedQueryMeasure', {
+    description:
+      'An aggregate column, named `<aggregate>_<field>` (or `count`). sum, avg, min and max take integer ' +
+      'fields (amounts in minor units); avg is rounded to 4 decimal places.',
+  });
+export type SavedQueryMeasure = z.infer<typeof savedQueryMeasureSchema>;
+
+const scalarValue = z.union([plainText(1000), z.number()]);
+export const savedQueryFilterValueSchema = z.union([scalarValue, z.array(scalarValue).max(100), z.null()]);
+export type SavedQueryFilterValue = z.infer<typeof savedQueryFilterValueSchema>;
+
+export const savedQueryFilterSchema = z
+  .object({
+    field: fieldName,
+    op: filterOperatorSchema,
+    value: savedQueryFilterValueSchema.optional().openapi({
+      description:
+        "Of the field's type (strings for text, integers for integer fields, RFC 3339 for timestamps); a " +
+        'non-empty array for `in`/`not_in`; absent for `is_null`/`is_not_null`.',
+    }),
+  })
+  .strict()
+  .openapi('SavedQueryFilter');
+export type SavedQueryFilter = z.infer<typeof savedQueryFilterSchema>;
+
+export const savedQueryOrderBySchema = z
+  .object({
+    field: plainText(200).openapi({ description: 'A result column name (a dimension or a measure).' }),
+    direction: z.enum(['asc', 'desc']).default('asc'),
+  })
+  .strict()
+  .openapi('SavedQueryOrderBy');
+export type SavedQueryOrderBy = z.infer<typeof savedQueryOrderBySchema>;
+
+/** Bounds of a query's row limit. The synchronous run answers at most its own cap (config). */
+export const savedQueryLimit = { min: 1, max: 1_000_000, default: 100 } as const;
+
+export const savedQuerySchema = z
+  .object({
+    dataset: plainText(100).openapi({ description: 'The dataset queried, e.g. balance_transactions.' }),
+    time_range: z
+      .object({ from: rfc3339, to: rfc3339 })
+      .strict()
+      .openapi({ description: 'Rows whose time field is in [from, to).' }),
+    dimensions: z.array(savedQueryDimensionSchema).max(10).default([]),
+    measures: z.array(savedQueryMeasureSchema).max(20).default([]),
+    filters: z.array(savedQueryFilterSchema).max(50).default([]),
+    order_by: z.array(savedQueryOrderBySchema).max(10).default([]),
+    limit: z
+      .number()
+      .int()
+      .min(savedQueryLimit.min)
+      .max(savedQueryLimit.max)
+      .default(savedQueryLimit.default)
+      .openapi({ description: 'At most this many result rows.' }),
+  })
+  .strict()
+  .openapi('SavedReportQuery');
+export type SavedQuery = z.infer<typeof savedQuerySchema>;
+
+const reportName = plainText(200).min(1, { error: 'must not be empty' });
+
+export const createSavedReportRequestSchema = openApiRegistry.register(
+  'CreateSavedReportRequest',
+  z.object({ name: reportName, query: savedQuerySchema }).strict(),
+);
+export type CreateSavedReportRequest = z.infer<typeof createSavedReportRequestSchema>;
+
+export const updateSavedReportRequestSchema = openApiRegistry.register(
+  'UpdateSavedReportRequest',
+  z
+    .object({
+      name: reportName.optional(),
+      query: savedQuerySchema.optional().openapi({ description: 'Replaces the whole query.' }),
+    })
+    .strict(),
+);
+export type UpdateSavedReportRequest = z.infer<typeof updateSavedReportRequestSchema>;
+
+const timestamp = z.iso.datetime({ offset: true });
+
+export const savedReportSchema = openApiRegistry.register(
+  'SavedReport',
+  z.object({
+    id: z.string(),
+    object: z.literal('saved_report'),
+    livemode: z.boolean(),
+    name: z.string(),
+    query: savedQuerySchema,
+    created_at: timestamp,
+    updated_at: timestamp,
+  }),
+);
+export type SavedReportResource = z.infer<typeof savedReportSchema>;
+
+export const savedReportListLimit = { min: 1, max: 100, default: 20 } as const;
+
+export const listSavedReportsQuerySchema = openApiRegistry.register(
+  'ListSavedReportsQuery',
+  z
+    .object({
+      limit: z.coerce
+        .number({
+          error: `must be a whole number from ${savedReportListLimit.min} to ${savedReportListLimit.max}`,
+        })
+        .int({
+          error: `must be a whole number from ${savedReportListLimit.min} to ${savedReportListLimit.max}`,
+        })
+        .min(savedReportListLimit.min)
+        .max(savedReportListLimit.max)
+        .default(savedReportListLimit.default)
+        .openapi({ type: 'integer', minimum: savedReportListLimit.min, maximum: savedReportListLimit.max }),
+      starting_after: z
+        .string()
+        .min(1)
+        .max(100)
+        .optional()
+        .openapi({ description: 'A saved report id from the previous page; the list continues after it.' }),
+    })
+    .strict(),
+);
+export type ListSavedReportsQuery = z.infer<typeof listSavedReportsQuerySchema>;
+
+export const savedReportListSchema = openApiRegistry.register(
+  'SavedReportList',
+  z.object({
+    object: z.literal('list'),
+    data: z.array(savedReportSchema).openapi({ description: 'Newest first.' }),
+    has_more: z.boolean(),
+  }),
+);
+export type SavedReportList = z.infer<typeof savedReportListSchema>;
+
+export const deletedSavedReportSchema = openApiRegistry.register(
+  'DeletedSavedReport',
+  z.object({ id: z.string(), object: z.literal('saved_report'), deleted: z.literal(true) }),
+);
+export type DeletedSavedReport = z.infer<typeof deletedSavedReportSchema>;
+
+export const reportResultColumnSchema = z
+  .object({
+    name: z.string().openapi({ description: 'Column name as it appears in rows.' }),
+    kind: z.enum(['dimension', 'measure']),
+  })
+  .openapi('ReportResultColumn');
+
+const cellSchema = z.union([z.string(), z.number(), z.null()]);
+
+/** everruns' `ReportResult`: what `POST /v1/reports/saved/{id}/run` answers. */
+export const reportResultSchema = openApiRegistry.register(
+  'ReportResult',
+  z.object({
+    as_of: timestamp.openapi({
+      description: 'When the underlying data was materialized (not when the query ran).',
+    }),
+    columns: z.array(reportResultColumnSchema),
+    rows: z.array(z.record(z.string(), cellSchema)).openapi({
+      description: "Objects keyed by column name; numbers for measures. At most the query's limit.",
+    }),
+    freshness_lag_ms: z.number().int().nullable().openapi({
+      description:
+        'now − as_of at query time, in milliseconds; null when the dataset has no freshness record.',
+    }),
+  }),
+);
+export type ReportResult = z.infer<typeof reportResultSchema>;
+
+export const exportFormatSchema = z.enum(['csv', 'json']);
+export type ExportFormat = z.infer<typeof exportFormatSchema>;
+
+export const exportSavedReportRequestSchema = openApiRegistry.register(
+  'ExportSavedReportRequest',
+  z.object({ format: exportFormatSchema.default('csv') }).strict(),
+);
+export type ExportSavedReportRequest = z.infer<typeof exportSavedReportRequestSchema>;
+
+/** everruns' `ReportExport`: what `POST /v1/reports/saved/{id}/export` answers. */
+export const reportExportSchema = openApiRegistry.register(
+  'ReportExport',
+  z.object({
+    as_of: timestamp,
+    content: z.string().openapi({ description: 'The rendered file as UTF-8 text.' }),
+    content_type: z.string().openapi({ description: 'text/csv or application/json.' }),
+    filename: z.string(),
+    format: exportFormatSchema,
+    freshness_lag_ms: z.number().int().nullable(),
+  }),
+);
+export type ReportExport = z.infer<typeof reportExportSchema>;
