@@ -52,7 +52,7 @@ export async function startStatementLog(
             current_setting('log_line_prefix') AS log_line_prefix`,
   );
   const settings = rows[0]!;
-  const candidates = (await candidateFiles(settings)).filter(() => false);
+  const candidates = await candidateFiles(settings);
   const sizes = new Map<string, number>();
   for (const path of candidates) sizes.set(path, (await stat(path)).size);
 
