@@ -1,9 +1,8 @@
 import { InvalidParameter, MissingParameter, UnknownParameter } from '@reportrun/core';
 import { resolveTimeZone } from './time-zone.ts';
 import type { CatalogReport, ParameterValue, ReportParameterSpec, ReportParameterValues } from './types.ts';
+import { parseRfc3339 } from './rfc3339.ts';
 
-// RFC 3339 date-time: a full date, a time, and an explicit offset (Z or ±hh:mm).
-const rfc3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
 export interface ValidatedParameters {
   /** Typed values for the compiler, defaults applied. */
@@ -73,8 +72,8 @@ function parseValue(
   }
   switch (spec.kind) {
     case 'timestamp': {
-      const date = new Date(raw);
-      if (!rfc3339.test(raw) || Number.isNaN(date.getTime()) || !isRealCalendarTime(raw)) {
+      const date = parseRfc3339(raw);
+      if (!date) {
         throw new InvalidParameter(
           path,
           `${spec.name} must be an RFC 3339 timestamp with an offset, e.g. 2025-01-01T00:00:00Z.`,
@@ -139,13 +138,4 @@ function parseColumns(report: CatalogReport, path: string, raw: unknown): string
 function describe(value: unknown): string {
   if (Array.isArray(value)) return value.length === 0 ? 'an empty array' : 'an array';
   return value === null ? 'null' : `a ${typeof value}`;
-}
-
-/** `Date` rolls 2025-02-30 over to March; a report interval must name a day that exists. */
-function isRealCalendarTime(raw: string): boolean {
-  const [year, month, day, hour, minute, second] = raw.match(/\d+/g)!.slice(0, 6).map(Number) as [
-    number, number, number, number, number, number,
-  ];
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour < 24 && minute < 60 && second < 60;
 }

@@ -9,7 +9,7 @@ import {
 } from '@reportrun/core';
 import { findDataset, listDatasets, type Dataset, type DatasetField } from './datasets.ts';
 import { resolveTimeZone } from '../time-zone.ts';
-import { parseRfc3339 } from './timestamps.ts';
+import { parseRfc3339 } from '../rfc3339.ts';
 
 export type ColumnKind = 'dimension' | 'measure';
 
