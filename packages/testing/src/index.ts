@@ -3,3 +3,13 @@ export { createTestEnvironment, deleteRedisKeys, waitFor, type TestEnvironment }
 export { createGlobalSetup, type GlobalSetupOptions } from './global-setup-factory.ts';
 export { assertLocalServices } from './services.ts';
 export { spawnService, type ServiceProcess } from './processes.ts';
+export {
+  wallClock,
+  offsetMinutes,
+  localDate,
+  localDateTime,
+  localRfc3339,
+  localMidnight,
+  nextDate,
+  type WallClock,
+} from './wall-clock.ts';
