@@ -31,7 +31,11 @@ export async function uploadStream(storage: Storage, input: UploadStreamInput): 
     queueSize: 2,
     leavePartsOnError: false,
   });
-  const onAbort = () => void upload.abort();
+  // Abort by failing the body rather than with upload.abort(): abort() makes done() reject at
+  // once while the multipart upload is still open, whereas a failing body runs the library's
+  // own error path, which sends AbortMultipartUpload before done() rejects. No parts are left.
+  const onAbort = () =>
+    input.body.destroy(input.signal?.reason instanceof Error ? input.signal.reason : new Error('upload aborted'));
   input.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await upload.done();

@@ -12,7 +12,14 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** Empty when the package under test has no database. */
     reportrunTemplateDatabase: string;
-    reportrunS3: { endpoint: string; accessKeyId: string; secretAccessKey: string; region: string };
+    reportrunS3: {
+      endpoint: string;
+      accessKeyId: string;
+      secretAccessKey: string;
+      region: string;
+      /** Set for the loopback server: lets tests see multipart uploads it cannot list. */
+      localDirectory?: string;
+    };
   }
 }
 
@@ -58,6 +65,7 @@ async function setup(project: TestProject, options: GlobalSetupOptions) {
       accessKeyId: localS3.accessKeyId,
       secretAccessKey: localS3.secretAccessKey,
       region: 'us-east-1',
+      localDirectory: localS3.directory,
     });
   }
 

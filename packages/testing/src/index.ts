@@ -13,3 +13,4 @@ export {
   nextDate,
   type WallClock,
 } from './wall-clock.ts';
+export { pendingMultipartUploads } from './multipart-uploads.ts';

@@ -6,6 +6,8 @@ import S3rver from 's3rver';
 
 export interface LocalS3 {
   endpoint: string;
+  /** Where the server keeps buckets, objects and in-progress multipart uploads. */
+  directory: string;
   accessKeyId: string;
   secretAccessKey: string;
   stop(): Promise<void>;
@@ -28,9 +30,11 @@ export async function startLocalS3(
     silent: true,
     configureBuckets: (options.buckets ?? []).map((name) => ({ name, configs: [] })),
   });
+  addAbortMultipartUpload(server, directory);
   const { port } = await server.run();
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    directory,
     accessKeyId: 'S3RVER',
     secretAccessKey: 'S3RVER',
     async stop() {
@@ -54,4 +58,35 @@ function assertPortFree(port: number): Promise<void> {
     );
     probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
   });
+}
+
+/** The part of a Koa context this middleware touches (s3rver is a Koa app). */
+interface KoaContext {
+  method: string;
+  path: string;
+  query: Record<string, string | string[] | undefined>;
+  status: number;
+  body: unknown;
+}
+type Middleware = (context: KoaContext, next: () => Promise<unknown>) => Promise<unknown>;
+
+/**
+ * s3rver answers AbortMultipartUpload (DELETE ?uploadId=…) with 405, so an aborted upload would
+ * stay open forever and no test could tell an upload we abort from one we leak. This adds the
+ * operation as S3 defines it — drop the upload's parts, answer 204 — after s3rver's own
+ * signature check and before its router.
+ */
+function addAbortMultipartUpload(server: S3rver, directory: string): void {
+  const abort: Middleware = async (context, next) => {
+    const uploadId = context.query.uploadId;
+    const bucket = context.path.split('/')[1];
+    if (context.method !== 'DELETE' || typeof uploadId !== 'string' || !bucket || !/^[0-9a-f]+$/.test(uploadId)) {
+      return next();
+    }
+    await rm(join(directory, decodeURIComponent(bucket), '._S3rver_uploads', uploadId), { recursive: true, force: true });
+    context.status = 204;
+    context.body = null;
+  };
+  const stack = (server as unknown as { middleware: Middleware[] }).middleware;
+  stack.splice(stack.length - 1, 0, abort);
 }
