@@ -196,6 +196,36 @@ describe('timeouts, retries and crashes', () => {
     }
   });
 
+  it('a run created with its own timeout_seconds is held to it; one above the deployment cap is capped, an absurd one refused', async () => {
+    await startWorker();
+    const capped = await call('POST', '/v2/reporting/report_runs', {
+      report: 'balance_change_from_activity.itemized.1',
+      report_parameters: { interval_start: '2025-01-01T00:00:00Z', interval_end: '2025-01-02T00:00:00Z' },
+      timeout_seconds: 10_000_000,
+    });
+    expect(capped.status).toBe(400);
+    expect(capped.body).toMatchObject({ code: 'parameter_invalid', param: 'timeout_seconds' });
+    const long = await call('POST', '/v2/reporting/report_runs', {
+      report: 'balance_change_from_activity.itemized.1',
+      report_parameters: { interval_start: '2025-01-01T00:00:00Z', interval_end: '2025-01-02T00:00:00Z' },
+      timeout_seconds: 100_000,
+    });
+    expect(long.body.timeout_seconds).toBe(environment.config.RUN_TIMEOUT_SECONDS_MAX);
+    const lock = await lockLedger();
+    try {
+      const { body } = await call('POST', '/v2/reporting/report_runs', {
+        report: 'balance_change_from_activity.itemized.1',
+        report_parameters: { interval_start: '2025-01-01T00:00:00Z', interval_end: '2026-01-01T00:00:00Z' },
+        timeout_seconds: 1,
+      });
+      expect(body.timeout_seconds).toBe(1);
+      const run = await waitFor(() => getRun(body.id as string), ended, { timeoutMs: 20_000 });
+      expect(run.status_details).toMatchObject({ code: 'timeout', retryable: false });
+    } finally {
+      await lock.release();
+    }
+  });
+
   it('a lost database connection is retried and the run still succeeds, counting its attempts', async () => {
     await startWorker();
     const lock = await lockLedger();

@@ -36,7 +36,7 @@ export function reportRunsRouter(deps: ApiDependencies): Router {
       reportName: target.reportName,
       reportParameters: target.reportParameters,
       resultOptions: body.result_options,
-      timeoutSeconds: Math.min(target.defaultTimeoutSeconds, deps.config.RUN_TIMEOUT_SECONDS_MAX),
+      timeoutSeconds: Math.min(body.timeout_seconds ?? target.defaultTimeoutSeconds, deps.config.RUN_TIMEOUT_SECONDS_MAX),
       createdBy: principal.keyId,
     });
     try {

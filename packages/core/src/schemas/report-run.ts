@@ -55,6 +55,8 @@ export const createReportRunRequestSchema = openApiRegistry.register(
       result_options: resultOptionsSchema
         .optional()
         .default({ compress_file: false, format: 'csv', escape_formulas: true }),
+      /** Limit for this run; defaults to the report's, and never exceeds the deployment's cap. */
+      timeout_seconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
     })
     .strict(),
 );
