@@ -243,6 +243,20 @@ describe('timeouts, retries and crashes', () => {
     expect(run.result!.file!.rows).toBe(5_000);
   });
 
+  it('an unreachable storage server is a transient fault: the run is retried and succeeds once storage is back', async () => {
+    const cutOff = await startWorker({ S3_ENDPOINT: 'http://127.0.0.1:1' });
+    const id = await createRun();
+    const waiting = await waitFor(() => getRun(id), (run) => run.attempts === 1 && run.status_details.stage === 'queued', {
+      timeoutMs: 20_000,
+    });
+    expect(waiting.status).toBe('running');
+    await cutOff.stop('SIGKILL');
+    await startWorker();
+    const run = await waitFor(() => getRun(id), ended, { timeoutMs: 30_000 });
+    expect(run.status, JSON.stringify(run.status_details)).toBe('succeeded');
+    expect(run.attempts).toBeGreaterThanOrEqual(2);
+  });
+
   it('a permanent failure fails at once with a stable code', async () => {
     await startWorker();
     await db.pool.query('ALTER TABLE dataset.balance_transactions RENAME TO balance_transactions_hidden');
