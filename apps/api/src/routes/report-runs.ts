@@ -9,6 +9,7 @@ import {
 import { enqueueReportRun, requestRunCancel } from '@reportrun/queue';
 import { findCatalogReport, validateReportParameters } from '@reportrun/reports';
 import { createReportRun, markRunCanceled, markRunFailed } from '@reportrun/status';
+import { findScopedReportRun } from '@reportrun/db';
 import { principalOf } from '../http/auth.ts';
 import { honorIdempotencyKey, sendIdempotentResponse } from '../http/idempotency.ts';
 import { parseJsonBody } from '../http/validate.ts';
@@ -57,9 +58,7 @@ export function reportRunsRouter(deps: ApiDependencies): Router {
     const principal = principalOf(request);
     const id = request.params.id;
     // Another team's or mode's run is indistinguishable from one that does not exist.
-    const run = await deps.prisma.reportRun.findFirst({
-      where: { id, teamId: principal.teamId, livemode: principal.livemode },
-    });
+    const run = await findScopedReportRun(deps.prisma, principal, id);
     if (!run) throw new ResourceNotFound('report_run', id);
     const downloadUrl = await signResultDownload(deps.storage, run, deps.config.DOWNLOAD_URL_TTL_SECONDS);
     response.json(toReportRunResource(run, downloadUrl));
@@ -68,15 +67,12 @@ export function reportRunsRouter(deps: ApiDependencies): Router {
   router.post('/v2/reporting/report_runs/:id/cancel', async (request, response) => {
     const principal = principalOf(request);
     const id = request.params.id;
-    const scope = { id, teamId: principal.teamId, livemode: principal.livemode };
-    if (!(await deps.prisma.reportRun.findFirst({ where: scope, select: { id: true } }))) {
-      throw new ResourceNotFound('report_run', id);
-    }
+    if (!(await findScopedReportRun(deps.prisma, principal, id))) throw new ResourceNotFound('report_run', id);
     // The database decides: the cancel wins only if the run is still running at this instant.
     const canceled = await markRunCanceled(deps.prisma, id, principal.keyId);
     if (!canceled) {
-      const current = await deps.prisma.reportRun.findFirstOrThrow({ where: scope, select: { status: true } });
-      throw new RunNotCancelable(id, current.status);
+      const current = await findScopedReportRun(deps.prisma, principal, id);
+      throw new RunNotCancelable(id, current?.status ?? 'deleted');
     }
     await requestRunCancel(deps.queue, deps.config.QUEUE_PREFIX, id);
     response.json(toReportRunResource(canceled, null));
