@@ -1,13 +1,10 @@
-import { fileURLToPath } from 'node:url';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportRunResource } from '@reportrun/core';
 import { createApiKey, createDatabase, createTeam, seedLedger, type Database } from '@reportrun/db';
-import { createTestEnvironment, spawnService, waitFor, type ServiceProcess, type TestEnvironment } from '@reportrun/testing';
+import { createTestEnvironment, startApi, startWorker, waitFor, type ServiceProcess, type TestEnvironment } from '@reportrun/testing';
 import { expectedItemizedCsv, expectedItemizedRows } from './ledger-csv.ts';
 
-const apiDir = fileURLToPath(new URL('..', import.meta.url));
-const workerDir = fileURLToPath(new URL('../../worker', import.meta.url));
 
 let environment: TestEnvironment;
 let db: Database;
@@ -23,10 +20,7 @@ beforeAll(async () => {
   const team = await createTeam(db.prisma, 'End-to-end team');
   apiKey = (await createApiKey(db.prisma, { teamId: team.id, livemode: false, name: 'e2e' })).secret;
 
-  api = spawnService('src/main.ts', { cwd: apiDir, env: { ...environment.env, PORT: '0' } });
-  worker = spawnService('src/main.ts', { cwd: workerDir, env: { ...environment.env, LOG_LEVEL: 'info' } });
-  apiUrl = (await api.waitForOutput(/REPORTRUN_API_URL=(\S+)/))[1]!;
-  await worker.waitForOutput(/worker ready/);
+  [{ service: api, url: apiUrl }, worker] = await Promise.all([startApi(environment.env), startWorker(environment.env)]);
 });
 
 afterAll(async () => {

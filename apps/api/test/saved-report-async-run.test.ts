@@ -1,11 +1,10 @@
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@reportrun/config';
 import type { ReportExport, ReportResult, ReportRunResource } from '@reportrun/core';
 import { createApiKey, createDatabase, createTeam, seedLedger, type Database } from '@reportrun/db';
 import {
   createTestEnvironment,
-  spawnService,
+  startWorker,
   waitFor,
   type ServiceProcess,
   type TestEnvironment,
@@ -38,11 +37,8 @@ beforeAll(async () => {
 });
 
 /** The worker runs as its own process, as in production; started by the first test that needs it. */
-async function startWorker(): Promise<void> {
-  if (worker) return;
-  const workerDir = fileURLToPath(new URL('../../worker', import.meta.url));
-  worker = spawnService('src/main.ts', { cwd: workerDir, env: { ...environment.env, LOG_LEVEL: 'info' } });
-  await worker.waitForOutput(/worker ready/);
+async function ensureWorker(): Promise<void> {
+  worker ??= await startWorker(environment.env);
 }
 
 afterAll(async () => {
@@ -90,14 +86,14 @@ describe('a saved report run through the async path', () => {
     const saved = await client.save('Short-lived', awkwardQuery);
     const created = await json<ReportRunResource>(await createRun({ report: saved.id }));
     await json(await client.remove(saved.id));
-    await startWorker();
+    await ensureWorker();
     const run = await finishedRun(created.id);
     expect(run.status).toBe('failed');
     expect(run.status_details).toMatchObject({ code: 'report_not_found', retryable: false });
   });
 
   it('a worker runs it, and its CSV holds exactly the rows of the synchronous export', async () => {
-    await startWorker();
+    await ensureWorker();
     const saved = await client.save('Monthly by description', awkwardQuery);
     const created = await json<ReportRunResource>(await createRun({ report: saved.id }));
     expect(created).toMatchObject({
@@ -126,7 +122,7 @@ describe('a saved report run through the async path', () => {
   });
 
   it("a JSON Lines result carries the synchronous run's rows", async () => {
-    await startWorker();
+    await ensureWorker();
     const saved = await client.save('As JSON', awkwardQuery);
     const created = await json<ReportRunResource>(
       await createRun({ report: saved.id, result_options: { format: 'json' } }),

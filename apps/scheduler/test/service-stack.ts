@@ -1,13 +1,12 @@
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { expect } from 'vitest';
 import type { ReportRunResource } from '@reportrun/core';
+import { appDirectory } from '@reportrun/testing';
 
 /** Where each service's entry point lives; tests start them as real processes. */
 export const serviceDirectory = {
-  api: fileURLToPath(new URL('../../api', import.meta.url)),
-  worker: fileURLToPath(new URL('../../worker', import.meta.url)),
-  scheduler: fileURLToPath(new URL('..', import.meta.url)),
+  api: appDirectory('api'),
+  worker: appDirectory('worker'),
+  scheduler: appDirectory('scheduler'),
 };
 
 export const itemizedReport = 'balance_change_from_activity.itemized.1';
@@ -45,19 +44,4 @@ export function apiClient(baseUrl: string, apiKey: string): ApiClient {
 
 export const ended = (run: { status: string }) => run.status !== 'running';
 
-/** Holds an exclusive lock on the ledger, so every run's COPY waits inside Postgres until released. */
-export async function lockLedger(databaseUrl: string): Promise<{ release(): Promise<void> }> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  await client.query('BEGIN');
-  await client.query('LOCK TABLE dataset.balance_transactions IN ACCESS EXCLUSIVE MODE');
-  let released = false;
-  return {
-    async release() {
-      if (released) return;
-      released = true;
-      await client.query('ROLLBACK');
-      await client.end();
-    },
-  };
-}
+export { lockLedger } from '@reportrun/testing';

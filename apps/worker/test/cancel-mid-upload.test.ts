@@ -1,18 +1,16 @@
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApiKey, createDatabase, createTeam, seedLedger, type Database } from '@reportrun/db';
 import { createStorageFromConfig, listObjectKeys, runResultPrefix } from '@reportrun/storage';
 import {
   createTestEnvironment,
   pendingMultipartUploads,
-  spawnService,
+  startApi,
+  startWorker,
   waitFor,
   type ServiceProcess,
   type TestEnvironment,
 } from '@reportrun/testing';
 
-const apiDir = fileURLToPath(new URL('../../api', import.meta.url));
-const workerDir = fileURLToPath(new URL('..', import.meta.url));
 
 let environment: TestEnvironment;
 let db: Database;
@@ -29,10 +27,7 @@ beforeAll(async () => {
   await seedLedger(db.pool, 300_000);
   teamId = (await createTeam(db.prisma, 'Mid-upload team')).id;
   apiKey = (await createApiKey(db.prisma, { teamId, livemode: false, name: 'k' })).secret;
-  api = spawnService('src/main.ts', { cwd: apiDir, env: { ...environment.env, PORT: '0' } });
-  worker = spawnService('src/main.ts', { cwd: workerDir, env: { ...environment.env, LOG_LEVEL: 'info' } });
-  apiUrl = (await api.waitForOutput(/REPORTRUN_API_URL=(\S+)/))[1]!;
-  await worker.waitForOutput(/worker ready/);
+  [{ service: api, url: apiUrl }, worker] = await Promise.all([startApi(environment.env), startWorker(environment.env)]);
 });
 
 afterAll(async () => {

@@ -1,5 +1,3 @@
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportRunResource } from '@reportrun/core';
 import { createApiKey, createDatabase, createTeam, seedLedger, type Database } from '@reportrun/db';
@@ -7,14 +5,14 @@ import { createRedisConnection, createReportRunQueue } from '@reportrun/queue';
 import { createStorageFromConfig, listObjectKeys, runResultPrefix } from '@reportrun/storage';
 import {
   createTestEnvironment,
-  spawnService,
+  lockLedger as lockLedgerOf,
+  startApi,
+  startWorker as startWorkerProcess,
   waitFor,
   type ServiceProcess,
   type TestEnvironment,
 } from '@reportrun/testing';
 
-const apiDir = fileURLToPath(new URL('../../api', import.meta.url));
-const workerDir = fileURLToPath(new URL('..', import.meta.url));
 
 let environment: TestEnvironment;
 let db: Database;
@@ -39,8 +37,7 @@ beforeAll(async () => {
   const team = await createTeam(db.prisma, 'Lifecycle team');
   teamId = team.id;
   apiKey = (await createApiKey(db.prisma, { teamId, livemode: false, name: 'lifecycle' })).secret;
-  api = spawnService('src/main.ts', { cwd: apiDir, env: { ...environment.env, PORT: '0' } });
-  apiUrl = (await api.waitForOutput(/REPORTRUN_API_URL=(\S+)/))[1]!;
+  ({ service: api, url: apiUrl } = await startApi(environment.env));
 });
 
 afterEach(async () => {
@@ -54,9 +51,8 @@ afterAll(async () => {
 });
 
 async function startWorker(env: Record<string, string> = {}): Promise<ServiceProcess> {
-  const worker = spawnService('src/main.ts', { cwd: workerDir, env: { ...environment.env, ...fastRecovery, ...env } });
+  const worker = await startWorkerProcess({ ...environment.env, ...fastRecovery, ...env });
   workers.push(worker);
-  await worker.waitForOutput(/worker ready/);
   return worker;
 }
 
@@ -81,19 +77,7 @@ async function createRun(): Promise<string> {
 const getRun = async (id: string) => (await call('GET', `/v2/reporting/report_runs/${id}`)).body as unknown as ReportRunResource;
 const ended = (run: ReportRunResource) => run.status !== 'running';
 
-/** Holds an exclusive lock on the ledger so a run's COPY blocks inside Postgres until released. */
-async function lockLedger(): Promise<{ release(): Promise<void> }> {
-  const client = new pg.Client({ connectionString: environment.config.DATABASE_URL });
-  await client.connect();
-  await client.query('BEGIN');
-  await client.query('LOCK TABLE dataset.balance_transactions IN ACCESS EXCLUSIVE MODE');
-  return {
-    async release() {
-      await client.query('ROLLBACK');
-      await client.end();
-    },
-  };
-}
+const lockLedger = () => lockLedgerOf(environment.config.DATABASE_URL);
 
 async function runningCopyPids(): Promise<number[]> {
   const { rows } = await db.pool.query<{ pid: number; state: string }>(

@@ -14,3 +14,4 @@ export {
   type WallClock,
 } from './wall-clock.ts';
 export { pendingMultipartUploads } from './multipart-uploads.ts';
+export { appDirectory, spawnApp, startApi, startWorker, lockLedger, type AppName } from './service-processes.ts';

@@ -1,0 +1,48 @@
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { spawnService, type ServiceProcess } from './processes.ts';
+
+/** The service apps tests start as real processes, by their folder under apps/. */
+export type AppName = 'api' | 'worker' | 'scheduler';
+
+export function appDirectory(name: AppName): string {
+  return fileURLToPath(new URL(`../../../apps/${name}`, import.meta.url));
+}
+
+export function spawnApp(name: AppName, env: Record<string, string>): ServiceProcess {
+  return spawnService('src/main.ts', { cwd: appDirectory(name), env });
+}
+
+/** Starts the API on a free port and resolves once it listens. */
+export async function startApi(env: Record<string, string>): Promise<{ service: ServiceProcess; url: string }> {
+  const service = spawnApp('api', { ...env, PORT: '0' });
+  const url = (await service.waitForOutput(/REPORTRUN_API_URL=(\S+)/))[1]!;
+  return { service, url };
+}
+
+/** Starts a worker and resolves once it takes jobs (its ready line needs info-level logs). */
+export async function startWorker(env: Record<string, string>): Promise<ServiceProcess> {
+  const service = spawnApp('worker', { ...env, LOG_LEVEL: 'info' });
+  await service.waitForOutput(/worker ready/);
+  return service;
+}
+
+/**
+ * Holds an exclusive lock on the demo ledger, so every run's COPY waits inside Postgres until
+ * released: a deterministic "query still running" for cancel, timeout and crash tests.
+ */
+export async function lockLedger(databaseUrl: string): Promise<{ release(): Promise<void> }> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query('BEGIN');
+  await client.query('LOCK TABLE dataset.balance_transactions IN ACCESS EXCLUSIVE MODE');
+  let released = false;
+  return {
+    async release() {
+      if (released) return;
+      released = true;
+      await client.query('ROLLBACK');
+      await client.end();
+    },
+  };
+}
