@@ -40,7 +40,11 @@ beforeAll(async () => {
   ({ service: api, url: apiUrl } = await startApi(environment.env));
 });
 
+// Each test leaves no work behind: a run still going (or a job a killed worker left stalled)
+// would otherwise be picked up by the next test's worker and show up as a second COPY.
 afterEach(async () => {
+  const leftovers = await db.prisma.reportRun.findMany({ where: { status: 'running' }, select: { id: true } });
+  for (const { id } of leftovers) await call('POST', `/v2/reporting/report_runs/${id}/cancel`);
   await Promise.all(workers.splice(0).map((worker) => worker.stop('SIGKILL')));
 });
 
