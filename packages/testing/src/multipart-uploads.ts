@@ -1,8 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { inject } from 'vitest';
 import type { Config } from '@reportrun/config';
+import { harnessS3Client } from './test-environment.ts';
 
 /**
  * Keys of multipart uploads started but neither completed nor aborted under `prefix`. Asks the
@@ -10,12 +11,7 @@ import type { Config } from '@reportrun/config';
  * so for it the uploads it keeps on disk are read instead.
  */
 export async function pendingMultipartUploads(config: Config, prefix: string): Promise<string[]> {
-  const s3 = new S3Client({
-    region: config.S3_REGION,
-    endpoint: config.S3_ENDPOINT,
-    forcePathStyle: true,
-    credentials: { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY },
-  });
+  const s3 = harnessS3Client(config);
   try {
     const listed = await s3.send(new ListMultipartUploadsCommand({ Bucket: config.S3_BUCKET, Prefix: prefix }));
     return (listed.Uploads ?? []).flatMap((upload) => (upload.Key ? [upload.Key] : []));

@@ -68,13 +68,21 @@ export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise
   }
 }
 
-async function createBucket(config: Config): Promise<void> {
-  const s3 = new S3Client({
+/**
+ * An S3 client for the harness itself. It cannot use @reportrun/storage, whose own tests run
+ * on this harness.
+ */
+export function harnessS3Client(config: Config): S3Client {
+  return new S3Client({
     region: config.S3_REGION,
     endpoint: config.S3_ENDPOINT,
     forcePathStyle: true,
     credentials: { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY },
   });
+}
+
+async function createBucket(config: Config): Promise<void> {
+  const s3 = harnessS3Client(config);
   try {
     await s3.send(new CreateBucketCommand({ Bucket: config.S3_BUCKET }));
   } finally {
