@@ -1,6 +1,6 @@
-import { majorUnitsSql } from '../money.ts';
 import { dateSql, rfc3339LocalSql } from '../sql-time.ts';
 import type { CatalogReport } from '../types.ts';
+import { activityTotalColumns } from './activity-totals.ts';
 import { columns, currency, intervalEnd, intervalStart, reportingCategory, timezone } from './common-parameters.ts';
 import { ledgerFilters } from './ledger-filters.ts';
 import { requiredTextValue, timestampValue } from './parameter-values.ts';
@@ -21,10 +21,7 @@ export const activityDaily: CatalogReport = {
     { name: 'bucket_start', kind: 'dimension', type: 'timestamp', description: 'Start of the bucket (inclusive), RFC 3339 with the local offset.', expression: rfc3339LocalSql('d.bucket_start', 'd.tz') },
     { name: 'bucket_end', kind: 'dimension', type: 'timestamp', description: 'End of the bucket (exclusive), RFC 3339 with the local offset.', expression: rfc3339LocalSql('d.bucket_end', 'd.tz') },
     { name: 'currency', kind: 'dimension', type: 'text', description: 'Three-letter ISO currency code, lowercase.', expression: 'd.currency' },
-    { name: 'count', kind: 'measure', type: 'integer', description: 'Number of transactions.', expression: 'd.count' },
-    { name: 'gross', kind: 'measure', type: 'decimal', description: 'Total gross amount in major units.', expression: majorUnitsSql('d.gross', 'd.currency') },
-    { name: 'fee', kind: 'measure', type: 'decimal', description: 'Total fees in major units.', expression: majorUnitsSql('d.fee', 'd.currency') },
-    { name: 'net', kind: 'measure', type: 'decimal', description: 'Total net amount in major units.', expression: majorUnitsSql('d.net', 'd.currency') },
+    ...activityTotalColumns('d'),
   ],
   source(bind, values) {
     const start = bind(timestampValue(values, 'interval_start').toISOString(), 'timestamptz');

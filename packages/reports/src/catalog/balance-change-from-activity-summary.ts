@@ -1,5 +1,5 @@
-import { majorUnitsSql } from '../money.ts';
 import type { CatalogReport } from '../types.ts';
+import { activityTotalColumns } from './activity-totals.ts';
 import { columns, currency, intervalEnd, intervalStart, reportingCategory } from './common-parameters.ts';
 import { ledgerFilters } from './ledger-filters.ts';
 
@@ -14,10 +14,7 @@ export const balanceChangeFromActivitySummary: CatalogReport = {
   columns: [
     { name: 'reporting_category', kind: 'dimension', type: 'text', description: 'Accounting category of the transactions.', expression: 's.reporting_category' },
     { name: 'currency', kind: 'dimension', type: 'text', description: 'Three-letter ISO currency code, lowercase.', expression: 's.currency' },
-    { name: 'count', kind: 'measure', type: 'integer', description: 'Number of transactions.', expression: 's.count' },
-    { name: 'gross', kind: 'measure', type: 'decimal', description: 'Total gross amount in major units.', expression: majorUnitsSql('s.gross', 's.currency') },
-    { name: 'fee', kind: 'measure', type: 'decimal', description: 'Total fees in major units.', expression: majorUnitsSql('s.fee', 's.currency') },
-    { name: 'net', kind: 'measure', type: 'decimal', description: 'Total net amount in major units.', expression: majorUnitsSql('s.net', 's.currency') },
+    ...activityTotalColumns('s'),
   ],
   source(bind, values) {
     // Sums stay in integer minor units until the outer SELECT converts each total once.
