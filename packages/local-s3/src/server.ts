@@ -8,7 +8,7 @@ import { S3Error, malformedXml, noSuchKey } from './errors.ts';
 import { ObjectStore, minimumPartSize, type Headers, type ObjectMeta, type PartMeta } from './object-store.ts';
 import { openPayload, readSmallPayload } from './payload.ts';
 import { decodeComponent, splitTarget, uriEncode, verifyRequest, type Credentials, type VerifiedRequest } from './signature.ts';
-import { element, elements, unescapeXml, xmlDocument, type XmlNode } from './xml.ts';
+import { element, elements, xmlDocument, type XmlNode } from './xml.ts';
 
 export interface LocalS3 {
   endpoint: string;
@@ -523,7 +523,7 @@ async function completeMultipartUpload(context: Context, uploadId: string): Prom
   if (!body.includes('<CompleteMultipartUpload')) throw malformedXml();
   const listed = elements(body, 'Part').map((part) => ({
     partNumber: Number(element(part, 'PartNumber')),
-    etag: unescapeXml(element(part, 'ETag') ?? '').replace(/"/g, '').trim(),
+    etag: (element(part, 'ETag') ?? '').replace(/"/g, '').trim(),
   }));
   if (listed.length === 0 || listed.some((part) => !Number.isInteger(part.partNumber))) throw malformedXml();
   const parts: PartMeta[] = [];
