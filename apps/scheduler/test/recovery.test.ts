@@ -57,13 +57,15 @@ beforeAll(async () => {
     start(serviceDirectory.worker, { WORKER_CONCURRENCY: '2', LOG_LEVEL: 'info' }),
   );
   const scheduler = start(serviceDirectory.scheduler, schedulerEnv);
+  // Four processes compile and connect at once; on a busy two-core machine that takes a while.
+  const startupMs = 90_000;
   const [apiUrl] = await Promise.all([
-    api.waitForOutput(/REPORTRUN_API_URL=(\S+)/).then((match) => match[1]!),
-    ...workers.map((worker) => worker.waitForOutput(/worker ready/)),
-    scheduler.waitForOutput(/scheduler ready/),
+    api.waitForOutput(/REPORTRUN_API_URL=(\S+)/, startupMs).then((match) => match[1]!),
+    ...workers.map((worker) => worker.waitForOutput(/worker ready/, startupMs)),
+    scheduler.waitForOutput(/scheduler ready/, startupMs),
   ]);
   client = apiClient(apiUrl, apiKey.secret);
-});
+}, 120_000);
 
 afterAll(async () => {
   await Promise.all(services.map((service) => service.stop()));
@@ -102,6 +104,13 @@ describe('the reconciler puts runs back in the queue when their jobs are lost', 
       // What a Redis restart without persistence does to this deployment (and only to it).
       const flushedAt = Date.now();
       await deleteRedisKeys(environment.env.REDIS_URL!, environment.config.QUEUE_PREFIX);
+      // Keep the exports blocked until the reconciler has re-enqueued every queued run: by then
+      // it has also looked at the runs mid-COPY (older than its grace, jobs gone, leases live).
+      await waitFor(
+        () => readRuns(queuedAtFlush),
+        (runs) => runs.every((run) => run.requeueCount >= 1),
+        { timeoutMs: 30_000 },
+      );
       await ledger.release();
 
       const finished = await waitFor(
@@ -118,6 +127,8 @@ describe('the reconciler puts runs back in the queue when their jobs are lost', 
       // The runs mid-COPY at the flush kept their leases: the reconciler left them to their
       // workers, so no run had a second attempt started beside its first.
       expect(finished.map((run) => run.attempts)).toEqual(ids.map(() => 1));
+      const exportingAtFlush = finished.filter((run) => !queuedAtFlush.includes(run.id));
+      expect(exportingAtFlush.map((run) => run.requeueCount)).toEqual(exportingAtFlush.map(() => 0));
       // The queued runs' jobs were gone, so only a re-enqueue can have finished them.
       for (const run of finished.filter((run) => queuedAtFlush.includes(run.id))) {
         expect(run.requeueCount, run.id).toBeGreaterThanOrEqual(1);
