@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportRunResource } from '@reportrun/core';
 import { createApiKey, createDatabase, createTeam, seedLedger, type Database } from '@reportrun/db';
+import { createRedisConnection, createReportRunQueue, enqueueReportRun } from '@reportrun/queue';
+import { createReportRun } from '@reportrun/status';
 import {
   createTestEnvironment,
   lockLedger,
@@ -19,6 +21,7 @@ let api: ServiceProcess;
 let worker: ServiceProcess;
 let apiUrl: string;
 let apiKey: string;
+let teamId: string;
 
 // Large enough (tens of MB of CSV) that an export streams for a while after its query starts.
 const ledgerRows = 300_000;
@@ -27,7 +30,7 @@ beforeAll(async () => {
   environment = await createTestEnvironment();
   db = createDatabase(environment.config.DATABASE_URL);
   await seedLedger(db.pool, ledgerRows);
-  const teamId = (await createTeam(db.prisma, 'Containment team')).id;
+  teamId = (await createTeam(db.prisma, 'Containment team')).id;
   apiKey = (await createApiKey(db.prisma, { teamId, livemode: false, name: 'containment' })).secret;
   [{ service: api, url: apiUrl }, worker] = await Promise.all([
     startApi(environment.env),
@@ -145,5 +148,45 @@ describe('a run failing mid-export fails only that run, never the worker process
     expect(run.status, JSON.stringify(run.status_details)).toBe('succeeded');
     expectWorkerAlive();
     expect(worker.output()).not.toMatch(/uncaught|unhandled/i);
+  });
+
+  it('a run whose attempts keep dying (default RUN_MAX_CRASHES 3) fails as worker_crashed instead of looping', async () => {
+    const run = await createReportRun(db.prisma, {
+      teamId,
+      livemode: false,
+      reportId: 'balance_change_from_activity.itemized.1',
+      reportName: 'Balance change from activity, itemized',
+      reportParameters: { interval_start: '2025-01-01T00:00:00.000Z', interval_end: '2025-01-02T00:00:00.000Z' },
+      resultOptions: { compress_file: true },
+      timeoutSeconds: 600,
+      createdBy: 'key_containment',
+    });
+    // What three crashed attempts leave behind: three counted crashes, and the last attempt's
+    // lease, lapsed and never released.
+    await db.pool.query(
+      `UPDATE public.report_runs
+          SET attempts = 4, crash_count = 3, lease_owner = 'gone-host:1:dead', lease_attempt = 4,
+              lease_expires_at = now() - interval '1 second', active_at = now()
+        WHERE id = $1`,
+      [run.id],
+    );
+    const redis = createRedisConnection(environment.config.REDIS_URL, 'producer');
+    try {
+      await enqueueReportRun(createReportRunQueue(redis, environment.config.QUEUE_PREFIX), run.id);
+    } finally {
+      redis.disconnect();
+    }
+    const ended = await waitFor(
+      () => db.prisma.reportRun.findUniqueOrThrow({ where: { id: run.id } }),
+      (current) => current.status !== 'running',
+    );
+    expect(ended).toMatchObject({
+      status: 'failed',
+      attempts: 4,
+      crashCount: 4,
+      leaseOwner: null,
+      statusDetails: { code: 'worker_crashed', retryable: false },
+    });
+    expectWorkerAlive();
   });
 });
