@@ -12,6 +12,7 @@ export {
 } from './reconciler.ts';
 export {
   decideRecovery,
+  hasLiveLease,
   jobPresenceOf,
   type JobPresence,
   type RecoveryDecision,
