@@ -36,7 +36,8 @@ export async function* listMultipartUploads(
     }
     if (!page.IsTruncated) return;
     // A truncated page without markers would make us ask for the same page forever.
-    if (!page.NextKeyMarker) throw new Error('ListMultipartUploads answered a truncated page without a NextKeyMarker');
+    if (!page.NextKeyMarker)
+      throw new Error('ListMultipartUploads answered a truncated page without a NextKeyMarker');
     keyMarker = page.NextKeyMarker;
     uploadIdMarker = page.NextUploadIdMarker;
   }

@@ -63,7 +63,10 @@ export async function deleteObjects(storage: Storage, keys: readonly string[]): 
         Delete: { Objects: batch.map((key) => ({ Key: key })), Quiet: true },
       }),
     );
-    const failed = (answer.Errors ?? []).map((error) => ({ key: error.Key ?? '', code: error.Code ?? 'Unknown' }));
+    const failed = (answer.Errors ?? []).map((error) => ({
+      key: error.Key ?? '',
+      code: error.Code ?? 'Unknown',
+    }));
     result.failed.push(...failed);
     result.deleted += batch.length - failed.length;
   }

@@ -37,7 +37,9 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 
 /** Starts a multipart upload and sends one part, as a worker does before it dies. */
 async function startUpload(key: string): Promise<string> {
-  const { UploadId } = await storage.s3.send(new CreateMultipartUploadCommand({ Bucket: storage.bucket, Key: key }));
+  const { UploadId } = await storage.s3.send(
+    new CreateMultipartUploadCommand({ Bucket: storage.bucket, Key: key }),
+  );
   await storage.s3.send(
     new UploadPartCommand({ Bucket: storage.bucket, Key: key, UploadId, PartNumber: 1, Body: 'part one' }),
   );
@@ -83,8 +85,8 @@ describe('pending multipart uploads', () => {
     expect(await collect(listMultipartUploads(storage, 'stale/'))).toEqual([]);
     // Aborting an upload that is already gone is what the caller wanted anyway.
     await abortMultipartUpload(storage, listed[0]!);
-    expect((await collect(listMultipartUploads(storage, 'fresh/'))).map((upload) => upload.uploadId)).toEqual([
-      outside,
-    ]);
+    expect((await collect(listMultipartUploads(storage, 'fresh/'))).map((upload) => upload.uploadId)).toEqual(
+      [outside],
+    );
   });
 });
