@@ -36,6 +36,8 @@ export interface OrphanCleanupSummary {
   failed: number;
   /** Why each removed upload or object was an orphan. */
   reasons: Partial<Record<OrphanReason, number>>;
+  /** Sweeps cut short because a listing or a database read failed; the next pass redoes them. */
+  interrupted: ('uploads' | 'objects')[];
 }
 
 interface Candidate<T> {
@@ -48,22 +50,58 @@ interface Candidate<T> {
  * One cleanup pass over every run result key in the bucket: aborts pending multipart uploads
  * whose attempt is over and deletes objects no run points at, as a worker killed mid-upload, a
  * crash between upload and status change or a storage outage leaves them. `decideOrphan` makes
- * every call; this function only lists, looks runs up and removes.
+ * every call; this module only lists, looks runs up and removes.
  *
  * The bucket is listed before the runs are read, so each decision sees a run at least as new
  * as the key: a run seen as ended stays ended, and a result key it points at is kept.
+ *
+ * The two sweeps are independent: a server that cannot list uploads, or a failure halfway
+ * through one sweep, does not keep the other from running.
  */
 export async function cleanUpOrphans(
   deps: OrphanCleanupDependencies,
   settings: OrphanCleanupSettings,
   now: Date = new Date(),
 ): Promise<OrphanCleanupSummary> {
-  const batchSize = Math.min(settings.batchSize ?? maxKeysPerRequest, maxKeysPerRequest);
-  const summary: OrphanCleanupSummary = { uploadsAborted: 0, objectsDeleted: 0, failed: 0, reasons: {} };
-  const count = (reason: OrphanReason) => {
-    summary.reasons[reason] = (summary.reasons[reason] ?? 0) + 1;
+  const summary: OrphanCleanupSummary = {
+    uploadsAborted: 0,
+    objectsDeleted: 0,
+    failed: 0,
+    reasons: {},
+    interrupted: [],
   };
+  const sweeps = [
+    ['uploads', abortOrphanedUploads],
+    ['objects', deleteOrphanedObjects],
+  ] as const;
+  for (const [name, sweep] of sweeps) {
+    try {
+      await sweep(deps, settings, now, summary);
+    } catch (error) {
+      summary.interrupted.push(name);
+      deps.logger.warn({ err: error, sweep: name }, 'orphan sweep interrupted; the next pass starts it over');
+    }
+  }
+  return summary;
+}
 
+type Tally = Omit<OrphanCleanupSummary, 'interrupted'>;
+
+function countReason(tally: Tally, reason: OrphanReason): void {
+  tally.reasons[reason] = (tally.reasons[reason] ?? 0) + 1;
+}
+
+function batchSizeOf(settings: OrphanCleanupSettings): number {
+  return Math.min(settings.batchSize ?? maxKeysPerRequest, maxKeysPerRequest);
+}
+
+async function abortOrphanedUploads(
+  deps: OrphanCleanupDependencies,
+  settings: OrphanCleanupSettings,
+  now: Date,
+  tally: Tally,
+): Promise<void> {
+  const batchSize = batchSizeOf(settings);
   const uploads = listMultipartUploads(deps.storage, runResultsRoot, { pageSize: batchSize });
   for await (const batch of candidateBatches(uploads, batchSize, (upload) => ({
     kind: 'upload',
@@ -77,19 +115,27 @@ export async function cleanUpOrphans(
       try {
         await abortMultipartUpload(deps.storage, item);
       } catch (error) {
-        summary.failed += 1;
+        tally.failed += 1;
         deps.logger.warn(
           { err: error, runId, key: item.key },
           'could not abort an orphaned upload; the next pass tries again',
         );
         continue;
       }
-      summary.uploadsAborted += 1;
-      count(decision.reason);
+      tally.uploadsAborted += 1;
+      countReason(tally, decision.reason);
       deps.logger.debug({ runId, key: item.key, reason: decision.reason }, 'orphaned upload aborted');
     }
   }
+}
 
+async function deleteOrphanedObjects(
+  deps: OrphanCleanupDependencies,
+  settings: OrphanCleanupSettings,
+  now: Date,
+  tally: Tally,
+): Promise<void> {
+  const batchSize = batchSizeOf(settings);
   // Deleting while listing is safe with ListObjectsV2: its continuation token is a position in
   // key order, not an offset, so removed keys do not make the listing skip any.
   const objects = listObjects(deps.storage, runResultsRoot, { pageSize: batchSize });
@@ -119,7 +165,7 @@ export async function cleanUpOrphans(
         );
       }
     } catch (error) {
-      summary.failed += doomed.length;
+      tally.failed += doomed.length;
       deps.logger.warn(
         { err: error, keys: doomed.length },
         'could not delete orphaned objects; the next pass tries again',
@@ -128,18 +174,17 @@ export async function cleanUpOrphans(
     }
     for (const entry of doomed) {
       if (refused.has(entry.key)) {
-        summary.failed += 1;
+        tally.failed += 1;
         continue;
       }
-      summary.objectsDeleted += 1;
-      count(entry.reason);
+      tally.objectsDeleted += 1;
+      countReason(tally, entry.reason);
       deps.logger.debug(
         { runId: entry.runId, key: entry.key, reason: entry.reason },
         'orphaned object deleted',
       );
     }
   }
-  return summary;
 }
 
 /** Groups listed items whose key is a run result key; other keys are left alone. */

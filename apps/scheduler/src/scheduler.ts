@@ -77,7 +77,8 @@ export async function startScheduler(config: Config, logger: Logger): Promise<Ru
     pass: async () => {
       const started = Date.now();
       const summary = await cleanUpOrphans({ prisma: db.prisma, storage, logger }, orphanCleanupSettings);
-      const acted = summary.uploadsAborted + summary.objectsDeleted + summary.failed > 0;
+      const acted =
+        summary.uploadsAborted + summary.objectsDeleted + summary.failed + summary.interrupted.length > 0;
       logger[acted ? 'info' : 'debug']({ ...summary, ms: Date.now() - started }, 'orphan cleanup pass');
     },
   });
