@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
 import type { Config, Logger } from '@reportrun/config';
 import { createDatabase, createPool } from '@reportrun/db';
@@ -47,11 +49,15 @@ export async function startReportRunWorker(
   const reportingPool = createPool(config.REPORTS_DATABASE_URL, {
     max: config.WORKER_CONCURRENCY + 1,
     application_name: 'reportrun-worker',
+    // A fresh connection per checkout is opened inside the run that asked for it, so its socket's
+    // errors carry that run's context (see process-guard.ts); an export dwarfs the connect cost.
+    maxUses: 1,
   });
   const storage = createStorageFromConfig(config);
   const connection = createRedisConnection(config.REDIS_URL, 'worker');
   const subscriber = createRedisConnection(config.REDIS_URL, 'worker');
   const activeRuns = new ActiveRuns();
+  const workerId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const unsubscribe = await subscribeRunCancels(subscriber, config.QUEUE_PREFIX, (runId) => {
     if (activeRuns.abort(runId, { kind: 'canceled' })) logger.info({ runId }, 'cancel requested');
   });
@@ -65,6 +71,7 @@ export async function startReportRunWorker(
       config,
       activeRuns,
       statusCheckIntervalMs: tuning.statusCheckIntervalMs,
+      workerId,
     }),
     {
       connection,
@@ -77,7 +84,7 @@ export async function startReportRunWorker(
   );
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
   await worker.waitUntilReady();
-  logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker ready');
+  logger.info({ concurrency: config.WORKER_CONCURRENCY, workerId }, 'worker ready');
 
   let closing: Promise<void> | undefined;
   return {
