@@ -29,10 +29,11 @@ let teamId: string;
 let scheduler: RunningScheduler | undefined;
 const services: ServiceProcess[] = [];
 
-// Short locks so a killed worker's job is handed on in seconds, not the production 30 s.
+// Short locks and leases so a killed worker's run is handed on in seconds, not the production 30 s.
 const fastRecovery = {
   WORKER_LOCK_DURATION_MS: '3000',
   WORKER_STALLED_INTERVAL_MS: '1000',
+  WORKER_LEASE_SECONDS: '3',
 };
 
 beforeAll(async () => {
