@@ -34,7 +34,7 @@ export {
 } from './orphan-cleanup.ts';
 export {
   decideOrphan,
-  type AttemptLease,
+  type RunLease,
   type OrphanDecision,
   type OrphanPolicy,
   type OrphanReason,

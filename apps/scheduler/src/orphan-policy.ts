@@ -10,8 +10,8 @@ export interface StoredLeftover {
   since: Date;
 }
 
-/** An attempt's lease, where the run records one. */
-export interface AttemptLease {
+/** The lease recorded on a run: which attempt holds it, and until when. */
+export interface RunLease {
   attempt: number;
   expiresAt: Date;
 }
@@ -28,7 +28,7 @@ export interface RunOwningLeftover {
    * when none is held right now (released, or not yet taken): then only a newer attempt or the
    * end of the run tells that an attempt is over.
    */
-  lease?: AttemptLease | null;
+  lease?: RunLease | null;
 }
 
 export interface OrphanPolicy {
