@@ -1,13 +1,14 @@
 import type { IncomingMessage } from 'node:http';
-import express from 'express';
-import { DomainError } from '@reportrun/core';
+import express, { type RequestHandler } from 'express';
+import { DomainError, InvalidParameter, textProblem } from '@reportrun/core';
 
 /**
- * JSON bodies. The raw text is checked in one linear pass before `JSON.parse` builds anything:
- * nesting deeper than `maxJsonDepth` is refused (a 6,000-deep body would otherwise overflow the
- * stack of every recursive walk after parsing, from the idempotency fingerprint to zod), and so
- * are `\u0000` escapes and lone surrogate escapes, which no Postgres text or jsonb can hold.
- * Every JSON body, on every route, passes here.
+ * JSON bodies, on every route. The raw text is checked in one linear pass before `JSON.parse`
+ * builds anything: nesting deeper than `maxJsonDepth` is refused, since a 6,000-deep body would
+ * otherwise overflow the stack of every recursive walk after parsing, from the idempotency
+ * fingerprint to zod. Once parsed, one iterative walk refuses NUL and lone surrogates in any key
+ * or string, which no Postgres text or jsonb can hold, naming where they are
+ * (`query.filters[0].value`).
  */
 
 /** The deepest nesting of objects and arrays a request body may have; documented in the README. */
@@ -22,51 +23,19 @@ export class BodyTooDeep extends DomainError {
   }
 }
 
-export class BodyTextInvalid extends DomainError {
-  constructor(problem: string) {
-    super('invalid_text', 400, 'Invalid text', {
-      detail: `A string in the body ${problem}.`,
-      extensions: { param: 'body' },
-    });
-  }
-}
-
 const backslash = 0x5c;
 const quote = 0x22;
 
-function hexAt(text: string, index: number): number {
-  const digits = text.slice(index, index + 4);
-  return /^[0-9a-fA-F]{4}$/.test(digits) ? Number.parseInt(digits, 16) : -1;
-}
-
-/**
- * Throws when the JSON text nests too deeply or escapes NUL or a lone surrogate. Malformed
- * JSON is left for `JSON.parse` to report.
- */
-export function checkJsonText(text: string): void {
+/** Throws when the JSON text nests too deeply. Malformed JSON is left for `JSON.parse`. */
+export function checkJsonDepth(text: string): void {
   let depth = 0;
   let inString = false;
   for (let index = 0; index < text.length; index += 1) {
     const code = text.charCodeAt(index);
     if (inString) {
       if (code === quote) inString = false;
-      else if (code === backslash) {
-        const next = text.charCodeAt(index + 1);
-        if (next === 0x75 /* u */) {
-          const unit = hexAt(text, index + 2);
-          if (unit === 0) throw new BodyTextInvalid('must not contain NUL characters');
-          if (unit >= 0xd800 && unit <= 0xdbff) {
-            const low = text.slice(index + 6, index + 8) === '\\u' ? hexAt(text, index + 8) : -1;
-            if (low < 0xdc00 || low > 0xdfff) throw new BodyTextInvalid('must be valid Unicode text');
-            index += 6;
-          } else if (unit >= 0xdc00 && unit <= 0xdfff) {
-            throw new BodyTextInvalid('must be valid Unicode text');
-          }
-          index += 5;
-        } else {
-          index += 1;
-        }
-      }
+      // An escape hides the next character, which may be a quote.
+      else if (code === backslash) index += 1;
       continue;
     }
     if (code === quote) inString = true;
@@ -74,6 +43,36 @@ export function checkJsonText(text: string): void {
       depth += 1;
       if (depth > maxJsonDepth) throw new BodyTooDeep();
     } else if (code === 0x7d || code === 0x5d) depth -= 1;
+  }
+}
+
+function formatPath(path: readonly (string | number)[]): string {
+  return path.reduce<string>(
+    (out, segment) => (typeof segment === 'number' ? `${out}[${segment}]` : out ? `${out}.${segment}` : segment),
+    '',
+  );
+}
+
+/**
+ * Throws `parameter_invalid` naming the first key or string that holds NUL or a lone surrogate.
+ * Iterative, with the depth already bounded, so no body can exhaust the stack here.
+ */
+export function checkJsonStrings(body: unknown): void {
+  const pending: { value: unknown; path: (string | number)[] }[] = [{ value: body, path: [] }];
+  while (pending.length > 0) {
+    const { value, path } = pending.pop()!;
+    if (typeof value === 'string') {
+      const problem = textProblem(value, { allowControl: true });
+      if (problem) throw new InvalidParameter(formatPath(path) || 'body', `${formatPath(path) || 'The body'} ${problem}.`);
+    } else if (Array.isArray(value)) {
+      value.forEach((item, index) => pending.push({ value: item, path: [...path, index] }));
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) {
+        const problem = textProblem(key, { allowControl: true });
+        if (problem) throw new InvalidParameter(formatPath(path) || 'body', `A key in ${formatPath(path) || 'the body'} ${problem}.`);
+        pending.push({ value: item, path: [...path, key] });
+      }
+    }
   }
 }
 
@@ -88,16 +87,21 @@ function decodeBody(body: Buffer, encoding: string): string {
   return decoder.decode(body);
 }
 
-/** `express.json` with the text check above run before parsing. */
-export function jsonBodyParser() {
-  return express.json({
+/** `express.json` with the depth check before parsing and the string check after. */
+export function jsonBodyParser(): RequestHandler[] {
+  const parse = express.json({
     limit: '64kb',
     // Not strict: a body of `null` or `3` is valid JSON and deserves "must be an object", not
     // "malformed JSON".
     strict: false,
     type: ['application/json', 'application/*+json'],
     verify: (_request: IncomingMessage, _response, body: Buffer, encoding: string) => {
-      checkJsonText(decodeBody(body, encoding));
+      checkJsonDepth(decodeBody(body, encoding));
     },
   });
+  const checkStrings: RequestHandler = (request, _response, next) => {
+    checkJsonStrings(request.body);
+    next();
+  };
+  return [parse, checkStrings];
 }

@@ -1,13 +1,15 @@
 import type { NextFunction, Request, Response } from 'express';
-import { DomainError, textProblem } from '@reportrun/core';
+import { DomainError, InvalidParameter, textProblem } from '@reportrun/core';
 
 /**
  * The path and query string, checked before any route sees them. Express decodes path
  * parameters with `decodeURIComponent` (a malformed `%E0%A4%A` or a non-UTF-8 `%ff` throws) and
  * the query parser quietly turns bad escapes into U+FFFD; neither may reach a handler or the
  * database. Every path segment and every query name and value must be well-formed
- * percent-encoded UTF-8 and, decoded, free of NUL and control characters — so every route,
- * present and future, gets the same guarantee without checking its own parameters.
+ * percent-encoded UTF-8 and, decoded, free of NUL (which no Postgres text can hold) — so every
+ * route, present and future, gets the same guarantee without checking its own parameters.
+ * Other control characters are left to each parameter's schema: an id with a line break in it
+ * is simply not found.
  */
 
 export class InvalidPercentEncoding extends DomainError {
@@ -19,12 +21,6 @@ export class InvalidPercentEncoding extends DomainError {
           : `The query parameter '${param}' is not valid percent-encoded UTF-8.`,
       extensions: { param },
     });
-  }
-}
-
-export class InvalidText extends DomainError {
-  constructor(param: string, problem: string) {
-    super('invalid_text', 400, 'Invalid text', { detail: `${param} ${problem}.`, extensions: { param } });
   }
 }
 
@@ -46,8 +42,8 @@ export function checkPathSegments(path: string): void {
     }
     const decoded = strictDecode(segment);
     if (decoded === undefined) throw new InvalidPercentEncoding('path', 'path');
-    const problem = textProblem(decoded);
-    if (problem) throw new InvalidText('path', problem);
+    const problem = textProblem(decoded, { allowControl: true });
+    if (problem) throw new InvalidParameter('path', `A path segment ${problem}.`);
   }
 }
 
@@ -62,14 +58,14 @@ export function checkQueryString(query: string): void {
     if (name === undefined) throw new InvalidPercentEncoding('query', rawName.slice(0, 100));
     const value = strictDecode(rawValue.replaceAll('+', ' '));
     if (value === undefined) throw new InvalidPercentEncoding('query', name.slice(0, 100));
-    const nameProblem = textProblem(name);
-    if (nameProblem) throw new InvalidText('query parameter name', nameProblem);
-    const valueProblem = textProblem(value);
-    if (valueProblem) throw new InvalidText(name, valueProblem);
+    const nameProblem = textProblem(name, { allowControl: true });
+    if (nameProblem) throw new InvalidParameter('query', `A query parameter name ${nameProblem}.`);
+    const valueProblem = textProblem(value, { allowControl: true });
+    if (valueProblem) throw new InvalidParameter(name, `${name} ${valueProblem}.`);
   }
 }
 
-/** Express middleware: refuses undecodable or control-character paths and query strings. */
+/** Express middleware: refuses undecodable paths and query strings, and NUL in them. */
 export function requireDecodablePathAndQuery() {
   return (request: Request, _response: Response, next: NextFunction) => {
     const url = request.url;
