@@ -9,14 +9,20 @@ import '../openapi-registry.ts';
  * parameter, instead of surfacing as a database error.
  */
 
-const controlCharacter = /[\u0000-\u001f\u007f]/;
+function hasControlCharacter(value: string): boolean {
+  for (let index = 0; index < value.length; index += 1) {
+    const code = value.charCodeAt(index);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Why a string cannot be taken as text, or undefined when it can. */
 export function textProblem(value: string, options: { allowControl?: boolean } = {}): string | undefined {
   if (value.includes('\u0000')) return 'must not contain NUL characters';
   if (loneSurrogate.test(value)) return 'must be valid Unicode text';
-  if (!options.allowControl && controlCharacter.test(value)) return 'must not contain control characters';
+  if (!options.allowControl && hasControlCharacter(value)) return 'must not contain control characters';
   return undefined;
 }
 
