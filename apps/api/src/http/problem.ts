@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from '@reportrun/config';
 import { DomainError } from '@reportrun/core';
 import type { Problem } from '@reportrun/core';
+import { InvalidPercentEncoding } from './request-text.ts';
 
 export const problemContentType = 'application/problem+json';
 const typeBase = 'https://docs.reportrun.dev/errors/';
@@ -108,10 +109,7 @@ export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
     if (error instanceof URIError) {
       // Express decodes path parameters itself; the path check before routing should have
       // refused this already.
-      sendProblem(
-        response,
-        toProblem(new DomainError('invalid_path_encoding', 400, 'Invalid percent-encoding', { detail: 'A path segment is not valid percent-encoded UTF-8.', extensions: { param: 'path' } }), instance),
-      );
+      sendProblem(response, toProblem(new InvalidPercentEncoding('path', 'path'), instance));
       return;
     }
     const sqlState = postgresSqlState(error);
