@@ -1,6 +1,8 @@
 import express from 'express';
 import { openApiDocument } from './openapi.ts';
 import { requireApiKey } from './http/auth.ts';
+import { jsonBodyParser } from './http/json-body.ts';
+import { requireDecodablePathAndQuery } from './http/request-text.ts';
 import { releaseIdempotencyKeyOnError } from './http/idempotency.ts';
 import { problemErrorHandler, RouteNotFound } from './http/problem.ts';
 import { rateLimitPerApiKey } from './http/rate-limit.ts';
@@ -13,9 +15,8 @@ export function createApp(deps: ApiDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  // Not strict: a body of `null` or `3` is valid JSON and deserves "must be an object", not
-  // "malformed JSON".
-  app.use(express.json({ limit: '64kb', strict: false, type: ['application/json', 'application/*+json'] }));
+  app.use(requireDecodablePathAndQuery());
+  app.use(jsonBodyParser());
 
   app.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });
@@ -24,7 +25,7 @@ export function createApp(deps: ApiDependencies): express.Express {
     response.json(openApiDocument());
   });
 
-  app.use(requireApiKey(deps.prisma));
+  app.use(requireApiKey(deps.prisma, deps.logger));
   app.use(
     rateLimitPerApiKey({
       redis: deps.redis,

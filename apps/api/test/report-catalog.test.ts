@@ -138,13 +138,32 @@ describe('creating a run with parameters the report does not take', () => {
     );
   });
 
-  it('queued nothing for any of the refused requests', async () => {
+  it('queues nothing for refused requests, while an accepted one is queued', async () => {
     const redis = createRedisConnection(environment.config.REDIS_URL, 'worker');
     const queue = createReportRunQueue(redis, environment.config.QUEUE_PREFIX);
+    const jobCount = async () =>
+      Object.values(await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed')).reduce(
+        (total, count) => total + count,
+        0,
+      );
     try {
-      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
-      expect(Object.values(counts).reduce((total, count) => total + count, 0)).toBe(0);
-      expect(await db.prisma.reportRun.count()).toBe(0);
+      const jobsBefore = await jobCount();
+      const runsBefore = await db.prisma.reportRun.count();
+      for (const refused of [
+        { report: 'balance.summary.1', report_parameters: { ...interval, timezone: 'Etc/UTC' } },
+        { report: 'activity.daily.1', report_parameters: { ...interval, currency: 978 } },
+        { report: 'payouts.itemized.1', report_parameters: { ...interval, columns: ['customer'] } },
+        { report: 'balance.summary.1', report_parameters: interval, result_options: { format: 'xlsx' } },
+        { report: 'balance.summary.9', report_parameters: interval },
+      ]) {
+        expect((await createRun(refused)).status).toBe(400);
+      }
+      expect(await jobCount()).toBe(jobsBefore);
+      expect(await db.prisma.reportRun.count()).toBe(runsBefore);
+      // The same counters see an accepted request, so the equalities above can fail.
+      expect((await createRun({ report: 'balance.summary.1', report_parameters: interval })).status).toBe(200);
+      expect(await jobCount()).toBe(jobsBefore + 1);
+      expect(await db.prisma.reportRun.count()).toBe(runsBefore + 1);
     } finally {
       await queue.close();
       redis.disconnect();

@@ -15,6 +15,15 @@ export {
   type DomainErrorOptions,
 } from './errors.ts';
 export { openApiRegistry } from './openapi-registry.ts';
+export {
+  textProblem,
+  safeText,
+  safeMultilineText,
+  storableTimestamp,
+  storableTimestampRange,
+  timestampProblem,
+  prefixedId,
+} from './schemas/input-text.ts';
 export { problemSchema, allowedActionSchema, type Problem } from './schemas/problem.ts';
 export {
   reportRunStatusSchema,

@@ -59,9 +59,46 @@ export async function findApiKeyBySecret(
   prisma: PrismaClient,
   secret: string,
 ): Promise<ApiKeyPrincipal | null> {
+  return (await authenticateApiKey(prisma, secret))?.principal ?? null;
+}
+
+/** A key that authenticated, and when its use was last recorded. */
+export interface AuthenticatedApiKey {
+  principal: ApiKeyPrincipal;
+  lastUsedAt: Date | null;
+}
+
+export async function authenticateApiKey(
+  prisma: PrismaClient,
+  secret: string,
+): Promise<AuthenticatedApiKey | null> {
   const key = await prisma.apiKey.findUnique({ where: { secretHash: hashApiKeySecret(secret) } });
   if (!key || key.revokedAt) return null;
-  return { keyId: key.id, teamId: key.teamId, livemode: key.livemode };
+  return { principal: { keyId: key.id, teamId: key.teamId, livemode: key.livemode }, lastUsedAt: key.lastUsedAt };
+}
+
+/** `last_used_at` is kept to this precision: one write per key per interval, not per request. */
+export const apiKeyUseRecordIntervalMs = 60_000;
+
+/**
+ * Records that a key was used at `now`, unless a use within the last interval was already
+ * recorded. One conditional UPDATE, so any number of API processes write at most about once per
+ * interval per key, and an older clock never moves the time back. True when it wrote.
+ */
+export async function recordApiKeyUse(
+  prisma: PrismaClient,
+  keyId: string,
+  now: Date = new Date(),
+  intervalMs: number = apiKeyUseRecordIntervalMs,
+): Promise<boolean> {
+  const { count } = await prisma.apiKey.updateMany({
+    where: {
+      id: keyId,
+      OR: [{ lastUsedAt: null }, { lastUsedAt: { lte: new Date(now.getTime() - intervalMs) } }],
+    },
+    data: { lastUsedAt: now },
+  });
+  return count === 1;
 }
 
 export async function revokeApiKey(prisma: PrismaClient, keyId: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidParameter } from '@reportrun/core';
+import { idPrefix, InvalidParameter, listLimit, prefixedId, storableTimestamp } from '@reportrun/core';
 
 /**
  * List page tokens: base64url JSON that carries the list's filters and the position to continue
@@ -15,10 +15,13 @@ export function pageTokenSchema<F extends z.ZodType>(filters: F) {
   return z.object({
     v: z.literal(1),
     filters,
-    limit: z.number().int(),
+    limit: z.number().int().min(listLimit.min).max(listLimit.max),
     direction: pageDirection,
-    /** The run the page continues from (exclusive). */
-    after: z.object({ created: z.iso.datetime(), id: z.string().min(1).max(100) }),
+    /**
+     * The run the page continues from (exclusive). It need not exist any more: like a Stripe
+     * cursor, a deleted run still marks a position in the list.
+     */
+    after: z.object({ created: storableTimestamp(), id: prefixedId(idPrefix.reportRun, 'A run id.') }),
   });
 }
 

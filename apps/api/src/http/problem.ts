@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from '@reportrun/config';
 import { DomainError } from '@reportrun/core';
 import type { Problem } from '@reportrun/core';
+import { InvalidPercentEncoding } from './request-text.ts';
 
 export const problemContentType = 'application/problem+json';
 const typeBase = 'https://docs.reportrun.dev/errors/';
@@ -51,6 +52,42 @@ const bodyParserErrors: Record<string, { code: string; title: string; detail: st
   'request.size.invalid': { code: 'invalid_body_length', title: 'Invalid body length', detail: 'The body length does not match Content-Length.' },
 };
 
+/**
+ * The SQLSTATE of a Postgres error, from node-postgres (`code`) or from Prisma's driver adapter
+ * (`meta.driverAdapterError.cause.originalCode`), looking through `cause` chains.
+ */
+export function postgresSqlState(error: unknown): string | undefined {
+  for (let current: unknown = error, hops = 0; current && typeof current === 'object' && hops < 5; hops += 1) {
+    const meta: unknown = Reflect.get(current, 'meta');
+    const adapterCause: unknown =
+      meta && typeof meta === 'object'
+        ? Reflect.get(Reflect.get(meta, 'driverAdapterError') ?? {}, 'cause')
+        : undefined;
+    const original: unknown =
+      adapterCause && typeof adapterCause === 'object' ? Reflect.get(adapterCause, 'originalCode') : undefined;
+    if (typeof original === 'string' && /^[0-9A-Z]{5}$/.test(original)) return original;
+    // Prisma's own codes (P1xxx–P6xxx) have the same shape as a SQLSTATE but are not one.
+    const code: unknown = Reflect.get(current, 'code');
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^P[1-9]/.test(code)) return code;
+    current = Reflect.get(current, 'cause');
+  }
+  return undefined;
+}
+
+/**
+ * A value the database refused as data (SQLSTATE class 22: out of range, NUL in text, bad
+ * date). Input checks should refuse such values first; this is the net under them, so a value
+ * that slips through is still the caller's 400, not our 500.
+ */
+export class ValueNotStorable extends DomainError {
+  constructor(sqlState: string) {
+    super('invalid_value', 400, 'Invalid value', {
+      detail: 'A value in the request is out of range or not valid text, so it cannot be stored or compared.',
+      extensions: { sqlstate: sqlState },
+    });
+  }
+}
+
 /** The one place errors become HTTP answers: problem+json, never a stack trace. */
 export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, request, response, _next) => {
@@ -67,6 +104,18 @@ export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
     const known = parserError.type ? bodyParserErrors[parserError.type] : undefined;
     if (known && parserError.status && parserError.status < 500) {
       sendProblem(response, toProblem(new DomainError(known.code, parserError.status, known.title, { detail: known.detail }), instance));
+      return;
+    }
+    if (error instanceof URIError) {
+      // Express decodes path parameters itself; the path check before routing should have
+      // refused this already.
+      sendProblem(response, toProblem(new InvalidPercentEncoding('path', 'path'), instance));
+      return;
+    }
+    const sqlState = postgresSqlState(error);
+    if (sqlState?.startsWith('22')) {
+      logger.warn({ err: error, sqlState, method: request.method, path: request.path }, 'database refused a request value');
+      sendProblem(response, toProblem(new ValueNotStorable(sqlState), instance));
       return;
     }
     if (parserError.status && parserError.status >= 400 && parserError.status < 500 && parserError.expose) {

@@ -1,16 +1,13 @@
 import { z } from 'zod';
 import { openApiRegistry } from '../openapi-registry.ts';
 import { reportRunSchema, reportRunStatusSchema } from './report-run.ts';
+import { safeText, storableTimestamp } from './input-text.ts';
 
 /** Page sizes a list accepts; Stripe's bounds. */
 export const listLimit = { min: 1, max: 100, default: 20 } as const;
 
 const createdBound = (description: string) =>
-  z.iso
-    .datetime({
-      offset: true,
-      error: 'must be an RFC 3339 timestamp with an offset, e.g. 2025-01-01T00:00:00Z',
-    })
+  storableTimestamp()
     .optional()
     .openapi({ description });
 
@@ -22,7 +19,7 @@ export const listReportRunsQuerySchema = openApiRegistry.register(
   'ListReportRunsQuery',
   z
     .object({
-      report: z.string().min(1).max(200).optional().openapi({ description: 'Only runs of this report.' }),
+      report: safeText(200).min(1).optional().openapi({ description: 'Only runs of this report.' }),
       status: reportRunStatusSchema.optional().openapi({ description: 'Only runs in this status.' }),
       'created[gte]': createdBound('Only runs created at or after this time.'),
       'created[gt]': createdBound('Only runs created after this time.'),
@@ -45,6 +42,7 @@ export const listReportRunsQuerySchema = openApiRegistry.register(
         .string()
         .min(1)
         .max(2048)
+        .regex(/^[A-Za-z0-9_-]+$/, { error: 'must be a page token as the API gave it in next_page_url or previous_page_url' })
         .optional()
         .openapi({
           description:

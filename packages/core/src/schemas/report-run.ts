@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { openApiRegistry } from '../openapi-registry.ts';
+import { safeText } from './input-text.ts';
 
 export const reportRunStatusSchema = z.enum(['running', 'succeeded', 'failed', 'canceled']);
 export type ReportRunStatus = z.infer<typeof reportRunStatusSchema>;
@@ -50,7 +51,7 @@ export const createReportRunRequestSchema = openApiRegistry.register(
   'CreateReportRunRequest',
   z
     .object({
-      report: z.string().min(1).max(200),
+      report: safeText(200).min(1),
       report_parameters: reportParametersInputSchema.optional().default({}),
       result_options: resultOptionsSchema
         .optional()

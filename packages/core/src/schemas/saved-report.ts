@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { openApiRegistry } from '../openapi-registry.ts';
+import { idPrefix } from '../ids.ts';
+import { prefixedId, safeMultilineText, storableTimestamp } from './input-text.ts';
 
 /**
  * Saved reports (everruns' `/v1/reports/saved`): a named query of dimensions and measures over a
@@ -8,21 +10,11 @@ import { openApiRegistry } from '../openapi-registry.ts';
  * names the offending path the same way (`query.filters[2].field`).
  */
 
-// Postgres rejects NUL in text and jsonb, and a lone UTF-16 surrogate would be silently replaced
-// on the way to UTF-8; both are refused here so a stored value is exactly the value sent.
-const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const plainText = (max: number) =>
-  z
-    .string()
-    .max(max, { error: `must be at most ${max} characters` })
-    .refine((value) => !value.includes('\u0000') && !loneSurrogate.test(value), {
-      error: 'must be valid Unicode text without NUL characters',
-    });
+// A stored value must be exactly the value sent: NUL and lone surrogates are refused (see
+// input-text.ts); names and filter values may still hold tabs or newlines.
+const plainText = safeMultilineText;
 
-const rfc3339 = z.iso.datetime({
-  offset: true,
-  error: 'must be an RFC 3339 timestamp with an offset, e.g. 2025-01-01T00:00:00Z',
-});
+const rfc3339 = storableTimestamp();
 
 export const timeGrainSchema = z.enum(['hour', 'day', 'week', 'month']);
 export type TimeGrain = z.infer<typeof timeGrainSchema>;
@@ -183,12 +175,11 @@ export const listSavedReportsQuerySchema = openApiRegistry.register(
         .max(savedReportListLimit.max)
         .default(savedReportListLimit.default)
         .openapi({ type: 'integer', minimum: savedReportListLimit.min, maximum: savedReportListLimit.max }),
-      starting_after: z
-        .string()
-        .min(1)
-        .max(100)
-        .optional()
-        .openapi({ description: 'A saved report id from the previous page; the list continues after it.' }),
+      starting_after: prefixedId(
+        idPrefix.report,
+        'A saved report id from the previous page; the list continues after it (an id that no longer ' +
+          'exists still marks a position).',
+      ).optional(),
     })
     .strict(),
 );
