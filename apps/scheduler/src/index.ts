@@ -2,6 +2,7 @@ export {
   startScheduler,
   reconcilerSettingsFrom,
   retentionSettingsFrom,
+  orphanCleanupSettingsFrom,
   type RunningScheduler,
 } from './scheduler.ts';
 export {
@@ -24,4 +25,19 @@ export {
   type RetentionSettings,
   type RetentionSummary,
 } from './result-retention.ts';
+export {
+  cleanUpOrphans,
+  type OrphanCleanupDependencies,
+  type OrphanCleanupSettings,
+  type OrphanCleanupSummary,
+} from './orphan-cleanup.ts';
+export {
+  decideOrphan,
+  type AttemptLease,
+  type OrphanDecision,
+  type OrphanPolicy,
+  type OrphanReason,
+  type RunOwningLeftover,
+  type StoredLeftover,
+} from './orphan-policy.ts';
 export { startPeriodicTask, type PeriodicTask } from './periodic-task.ts';

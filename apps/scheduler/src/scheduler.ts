@@ -1,7 +1,8 @@
 import type { Config, Logger } from '@reportrun/config';
-import { createDatabase } from '@reportrun/db';
+import { createDatabase, deleteExpiredIdempotencyKeys } from '@reportrun/db';
 import { createRedisConnection, createReportRunQueue } from '@reportrun/queue';
 import { createStorageFromConfig } from '@reportrun/storage';
+import { cleanUpOrphans, type OrphanCleanupSettings } from './orphan-cleanup.ts';
 import { startPeriodicTask } from './periodic-task.ts';
 import { reconcileRuns, type ReconcilerSettings } from './reconciler.ts';
 import { expireResults, type RetentionSettings } from './result-retention.ts';
@@ -10,7 +11,7 @@ import { expireResults, type RetentionSettings } from './result-retention.ts';
 const closeGraceMs = 5_000;
 
 export interface RunningScheduler {
-  /** Stops both loops after their current pass and closes every connection. */
+  /** Stops every loop after its current pass and closes every connection. */
   close(): Promise<void>;
 }
 
@@ -27,8 +28,13 @@ export function retentionSettingsFrom(config: Config): RetentionSettings {
   return { retentionSeconds: config.RESULT_RETENTION_SECONDS };
 }
 
+export function orphanCleanupSettingsFrom(config: Config): OrphanCleanupSettings {
+  return { graceSeconds: config.ORPHAN_GRACE_SECONDS };
+}
+
 /**
- * Starts the reconciler and the retention sweep, each on its own interval. The loops keep their
+ * Starts the reconciler, the retention sweep, the orphan cleanup and the idempotency-key sweep,
+ * each on its own interval. The loops keep their
  * state in Postgres (and the reconciler reads Redis afresh on every pass) rather than in BullMQ
  * repeatable jobs, because the reconciler exists to repair a Redis that lost its keys. Running
  * several schedulers is safe: every action is a compare-and-set on the run.
@@ -42,6 +48,7 @@ export async function startScheduler(config: Config, logger: Logger): Promise<Ru
   const storage = createStorageFromConfig(config);
   const reconcilerSettings = reconcilerSettingsFrom(config);
   const retentionSettings = retentionSettingsFrom(config);
+  const orphanCleanupSettings = orphanCleanupSettingsFrom(config);
 
   const reconciler = startPeriodicTask({
     name: 'reconcile',
@@ -63,12 +70,36 @@ export async function startScheduler(config: Config, logger: Logger): Promise<Ru
       logger[summary.expired + summary.failed > 0 ? 'info' : 'debug'](summary, 'retention sweep');
     },
   });
+  const orphanCleanup = startPeriodicTask({
+    name: 'orphan-cleanup',
+    intervalMs: config.ORPHAN_CLEANUP_INTERVAL_SECONDS * 1000,
+    logger,
+    pass: async () => {
+      const started = Date.now();
+      const summary = await cleanUpOrphans({ prisma: db.prisma, storage, logger }, orphanCleanupSettings);
+      const acted =
+        summary.uploadsAborted + summary.objectsDeleted + summary.failed + summary.interrupted.length > 0;
+      logger[acted ? 'info' : 'debug']({ ...summary, ms: Date.now() - started }, 'orphan cleanup pass');
+    },
+  });
+  const idempotencySweep = startPeriodicTask({
+    name: 'idempotency-sweep',
+    intervalMs: config.IDEMPOTENCY_SWEEP_INTERVAL_SECONDS * 1000,
+    logger,
+    pass: async () => {
+      const deleted = await deleteExpiredIdempotencyKeys(db.prisma);
+      logger[deleted > 0 ? 'info' : 'debug']({ deleted }, 'idempotency key sweep');
+    },
+  });
   logger.info(
     {
       reconcileIntervalSeconds: config.RECONCILE_INTERVAL_SECONDS,
       ...reconcilerSettings,
       retentionSeconds: retentionSettings.retentionSeconds,
       retentionSweepIntervalSeconds: config.RETENTION_SWEEP_INTERVAL_SECONDS,
+      orphanCleanupIntervalSeconds: config.ORPHAN_CLEANUP_INTERVAL_SECONDS,
+      orphanGraceSeconds: orphanCleanupSettings.graceSeconds,
+      idempotencySweepIntervalSeconds: config.IDEMPOTENCY_SWEEP_INTERVAL_SECONDS,
     },
     'scheduler ready',
   );
@@ -77,7 +108,9 @@ export async function startScheduler(config: Config, logger: Logger): Promise<Ru
   return {
     close() {
       closing ??= (async () => {
-        const stopping = Promise.all([reconciler.stop(), retention.stop()]);
+        const stopping = Promise.all(
+          [reconciler, retention, orphanCleanup, idempotencySweep].map((task) => task.stop()),
+        );
         // A pass waiting for an absent Redis would never end: give passes a moment to finish,
         // then cut the connection, which fails whatever is still waiting on it.
         const pause = new Promise((resolve) => setTimeout(resolve, closeGraceMs).unref());

@@ -35,6 +35,13 @@ export interface ExportedFile {
 export async function exportReport(input: ExportReportInput): Promise<ExportedFile> {
   const client = await input.reportingPool.connect();
   let clientBroken = false;
+  // While checked out, a pg client has no 'error' listener of the pool's: a connection lost
+  // between statements (or while the client is being destroyed) would be emitted to nobody and
+  // take the process down. The query's own promise or stream reports the failure to the run.
+  const onClientError = () => {
+    clientBroken = true;
+  };
+  client.on('error', onClientError);
   let stopOnAbort: (() => void) | undefined;
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -44,6 +51,10 @@ export async function exportReport(input: ExportReportInput): Promise<ExportedFi
 
     input.signal?.throwIfAborted();
     const copy = client.query(copyTo(copyStatementSql(input.compiled)));
+    // pg-copy-streams emits 'error' once per fault it hears of, and a destroyed connection adds
+    // a second `Connection terminated` after the first error: keep listening for the stream's
+    // whole life. The first error reaches the run through the pipeline; later ones are echoes.
+    copy.on('error', ignoreEcho);
     // Destroying the stream does not stop the server; cancel the statement by its backend pid,
     // and stop the pipeline so the upload sees the abort too.
     const backendPid = (client as unknown as { processID: number }).processID;
@@ -61,6 +72,9 @@ export async function exportReport(input: ExportReportInput): Promise<ExportedFi
       },
     });
     const body = new PassThrough();
+    // The upload stops reading when it fails; a later destroy of the body must not be fatal.
+    body.on('error', ignoreEcho);
+    byteCounter.on('error', ignoreEcho);
     const produce = input.compress
       ? zipInto(copy, `${input.filename}.${file.extension}`, byteCounter, body)
       : pipeline(copy, byteCounter, body);
@@ -92,9 +106,14 @@ export async function exportReport(input: ExportReportInput): Promise<ExportedFi
   } finally {
     if (stopOnAbort) input.signal?.removeEventListener('abort', stopOnAbort);
     // A client that failed mid-COPY may still be streaming; never hand it back to the pool.
+    // A destroyed client keeps its error listener: its socket can still report the close.
+    if (!clientBroken) client.off('error', onClientError);
     client.release(clientBroken ? true : undefined);
   }
 }
+
+/** Listener for errors that were already delivered to the run another way. */
+function ignoreEcho(): void {}
 
 async function zipInto(
   source: Readable,
@@ -103,8 +122,12 @@ async function zipInto(
   body: PassThrough,
 ): Promise<void> {
   const archive = new ZipArchive({ zlib: { level: 6 } });
+  archive.on('error', ignoreEcho);
   let sourceError: unknown;
-  source.once('error', (error) => {
+  // `on`, not `once`: the COPY stream can emit a second error (the connection closing after a
+  // cancel or timeout), and an 'error' nobody listens to ends the process.
+  source.on('error', (error) => {
+    if (sourceError) return;
     sourceError = error;
     // Fail the upload before the aborted archive can end the body: a truncated ZIP must
     // never be completed as if it were the report.

@@ -9,3 +9,4 @@ export { createReportRunProcessor, type ProcessorDependencies } from './process-
 export { exportReport, type ExportReportInput, type ExportedFile } from './export-report.ts';
 export { classifyFailure } from './failure.ts';
 export { ActiveRuns, RunAborted, type RunAbortReason } from './run-abort.ts';
+export { installProcessGuard, runInRunContext, currentRunId } from './process-guard.ts';

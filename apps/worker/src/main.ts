@@ -1,4 +1,5 @@
 import { createLogger, loadConfigOrExit } from '@reportrun/config';
+import { installProcessGuard } from './process-guard.ts';
 import { startReportRunWorker, workerTuningFromEnv } from './worker.ts';
 
 const config = loadConfigOrExit();
@@ -11,6 +12,7 @@ try {
   process.exit(78);
 }
 const running = await startReportRunWorker(config, logger, tuning);
+installProcessGuard(logger, running.activeRuns);
 
 let stopping = false;
 const stop = async (signal: string) => {

@@ -15,6 +15,7 @@ import { markRunActive, markRunFailed, markRunSucceeded, updateRunProgress } fro
 import { deleteObject, runResultKey, type Storage } from '@reportrun/storage';
 import { exportReport } from './export-report.ts';
 import { classifyFailure } from './failure.ts';
+import { runInRunContext } from './process-guard.ts';
 import { abortReasonOf, type ActiveRuns } from './run-abort.ts';
 import { compileSavedReportRun, isSavedReportRun } from './saved-report-run.ts';
 
@@ -31,8 +32,13 @@ export interface ProcessorDependencies {
 
 /** Builds the BullMQ handler that turns one queued run into a file in the bucket. */
 export function createReportRunProcessor(deps: ProcessorDependencies) {
-  return async function processReportRun(job: Job<ReportRunJob>, token?: string): Promise<void> {
+  return function processReportRun(job: Job<ReportRunJob>, token?: string): Promise<void> {
     const { runId } = reportRunJobSchema.parse(job.data);
+    // Everything the run starts inherits its id, so the process guard can tell whose error it is.
+    return runInRunContext(runId, () => processRun(job, runId, token));
+  };
+
+  async function processRun(job: Job<ReportRunJob>, runId: string, token?: string): Promise<void> {
     let log = deps.logger.child({ runId, jobId: job.id });
     const run = await markRunActive(deps.prisma, runId);
     if (!run) {
@@ -117,7 +123,7 @@ export function createReportRunProcessor(deps: ProcessorDependencies) {
       const failure =
         aborted?.kind === 'timeout'
           ? { code: 'timeout', message: `The run exceeded its ${aborted.seconds} s time limit.`, retryable: false }
-          : classifyFailure(error);
+          : classifyFailure(aborted?.kind === 'fault' ? aborted.error : error);
       const attemptsAllowed = job.opts.attempts ?? 1;
       if (failure.retryable && job.attemptsMade + 1 < attemptsAllowed) {
         log.warn({ err: error, code: failure.code }, 'transient failure; will retry');
@@ -132,7 +138,7 @@ export function createReportRunProcessor(deps: ProcessorDependencies) {
       clearInterval(statusCheck);
       deps.activeRuns.finish(runId, controller);
     }
-  };
+  }
 }
 
 /** A catalog report's SQL for a run, its stored parameters checked against the catalog again. */

@@ -5,7 +5,9 @@
 export type RunAbortReason =
   | { kind: 'canceled' }
   | { kind: 'timeout'; seconds: number }
-  | { kind: 'shutdown' };
+  | { kind: 'shutdown' }
+  /** An error escaped the run's own handling (see the process guard); the attempt fails with it. */
+  | { kind: 'fault'; error: unknown };
 
 export class RunAborted extends Error {
   constructor(readonly reason: RunAbortReason) {

@@ -47,6 +47,9 @@ export async function startReportRunWorker(
   const reportingPool = createPool(config.REPORTS_DATABASE_URL, {
     max: config.WORKER_CONCURRENCY + 1,
     application_name: 'reportrun-worker',
+    // A fresh connection per checkout is opened inside the run that asked for it, so its socket's
+    // errors carry that run's context (see process-guard.ts); an export dwarfs the connect cost.
+    maxUses: 1,
   });
   const storage = createStorageFromConfig(config);
   const connection = createRedisConnection(config.REDIS_URL, 'worker');

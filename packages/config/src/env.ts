@@ -32,6 +32,12 @@ export const configSchema = z.object({
     .min(1)
     .default(7 * 24 * 3600),
   RETENTION_SWEEP_INTERVAL_SECONDS: z.coerce.number().positive().default(300),
+  /** The scheduler's orphan cleanup: how often it looks for uploads and objects no live attempt owns. */
+  ORPHAN_CLEANUP_INTERVAL_SECONDS: z.coerce.number().positive().default(60),
+  /** Uploads and objects younger than this are never touched by the orphan cleanup. */
+  ORPHAN_GRACE_SECONDS: z.coerce.number().min(0).default(120),
+  /** How often the scheduler deletes idempotency keys past their 24-hour retention. */
+  IDEMPOTENCY_SWEEP_INTERVAL_SECONDS: z.coerce.number().positive().default(3600),
   /** The scheduler's reconciler: how often it looks for running runs whose job went missing. */
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().positive().default(30),
   /** Younger runs are left alone, so the reconciler never races the API's own enqueue. */

@@ -1,4 +1,22 @@
 export { createStorage, createStorageFromConfig, ensureBucket, type Storage, type StorageSettings } from './client.ts';
-export { runResultKey, runResultPrefix } from './keys.ts';
+export {
+  runResultKey,
+  runResultPrefix,
+  runResultsRoot,
+  parseRunResultKey,
+  type RunResultKeyParts,
+} from './keys.ts';
 export { uploadStream, type UploadStreamInput } from './upload.ts';
 export { presignDownload, deleteObject, listObjectKeys, type DownloadUrl } from './presign.ts';
+export {
+  listMultipartUploads,
+  abortMultipartUpload,
+  type PendingMultipartUpload,
+} from './multipart-uploads.ts';
+export {
+  listObjects,
+  deleteObjects,
+  maxKeysPerRequest,
+  type StoredObject,
+  type DeleteObjectsResult,
+} from './objects.ts';

@@ -1,0 +1,89 @@
+import type { ReportRunStatus } from '@reportrun/db';
+
+/** Something an attempt left in the bucket under a run result key. */
+export interface StoredLeftover {
+  kind: 'upload' | 'object';
+  key: string;
+  /** The attempt the key names (`…/attempt-N/…`). */
+  attempt: number;
+  /** When the upload was started or the object written, by the storage server's clock. */
+  since: Date;
+}
+
+/** An attempt's lease, where the run records one. */
+export interface AttemptLease {
+  attempt: number;
+  expiresAt: Date;
+}
+
+/** The columns of the run a key belongs to that the policy reads. */
+export interface RunOwningLeftover {
+  status: ReportRunStatus;
+  /** Attempts started so far; attempt N is the latest while `attempts = N`. */
+  attempts: number;
+  /** The run's current result, if it has one. */
+  fileObjectKey: string | null;
+  /**
+   * The lease of the attempt holding the run. `undefined` where runs carry no lease (then only
+   * a newer attempt or the end of the run tells that an attempt is over); `null` when none is
+   * held right now.
+   */
+  lease?: AttemptLease | null;
+}
+
+export interface OrphanPolicy {
+  /** Nothing younger than this is touched, whatever the database says. */
+  graceSeconds: number;
+}
+
+export type OrphanReason =
+  /** The key names a run that does not exist (deleted, or never committed). */
+  | 'run_missing'
+  /** The run ended and the key is not its result. */
+  | 'run_ended'
+  /** A later attempt of the run has started; this one can no longer win. */
+  | 'attempt_superseded'
+  /** The attempt's lease lapsed: its worker died or lost the run. */
+  | 'lease_expired';
+
+export type OrphanDecision =
+  | { action: 'keep'; why: 'within_grace' | 'current_result' | 'attempt_live' }
+  | { action: 'remove'; reason: OrphanReason };
+
+/**
+ * Decides whether one pending upload or stored object under a run result key is an orphan.
+ * Pure, so every rule can be read and tested alone; the cleanup task only does the I/O.
+ *
+ * A run's current result is never removed here, even once expired: deleting it is the
+ * retention sweep's job, which also records the expiry on the run.
+ *
+ * Objects are removed only when no run points at them and none ever can: the run is gone or
+ * has ended. A superseded attempt's finished object is left until its run ends, because a
+ * stale attempt whose writes are not fenced may still mark the run succeeded with that key;
+ * once the run has ended the next sweep takes it. Aborting a superseded or lapsed attempt's
+ * pending upload is always safe: that attempt must not finish anyway.
+ */
+export function decideOrphan(
+  leftover: StoredLeftover,
+  run: RunOwningLeftover | null,
+  policy: OrphanPolicy,
+  now: Date,
+): OrphanDecision {
+  if (now.getTime() - leftover.since.getTime() < policy.graceSeconds * 1000) {
+    return { action: 'keep', why: 'within_grace' };
+  }
+  if (!run) return { action: 'remove', reason: 'run_missing' };
+  if (leftover.kind === 'object' && leftover.key === run.fileObjectKey) {
+    return { action: 'keep', why: 'current_result' };
+  }
+  if (run.status !== 'running') return { action: 'remove', reason: 'run_ended' };
+  if (leftover.kind === 'object') return { action: 'keep', why: 'attempt_live' };
+  if (run.attempts > leftover.attempt) return { action: 'remove', reason: 'attempt_superseded' };
+  if (run.lease && run.lease.attempt > leftover.attempt) {
+    return { action: 'remove', reason: 'attempt_superseded' };
+  }
+  if (run.lease && run.lease.attempt === leftover.attempt && run.lease.expiresAt.getTime() <= now.getTime()) {
+    return { action: 'remove', reason: 'lease_expired' };
+  }
+  return { action: 'keep', why: 'attempt_live' };
+}
