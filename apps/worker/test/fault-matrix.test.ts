@@ -82,6 +82,8 @@ beforeAll(async () => {
     RECONCILE_INTERVAL_SECONDS: '0.5',
     RECONCILE_GRACE_SECONDS: '1',
     RETENTION_SWEEP_INTERVAL_SECONDS: '3600',
+    ORPHAN_CLEANUP_INTERVAL_SECONDS: '1',
+    ORPHAN_GRACE_SECONDS: '1',
   });
   [{ service: api, url: apiUrl }] = await Promise.all([startApi(environment.env), scheduler.waitForOutput(/scheduler ready/)]);
 });
@@ -224,10 +226,12 @@ const faults: Fault[] = [
     async inject() {
       sigtermVictim = await startFleetWorker({ WORKER_SHUTDOWN_GRACE_MS: '1000' });
       const { runs, lock } = await runsMidExport();
+      // The successor is up before the fault, so the timing measures recovery, not a cold start;
+      // it cannot take the runs earlier, as they are active on the victim.
+      sigkillVictim = await startFleetWorker();
       const at = Date.now();
       stoppedOnPurpose.add(sigtermVictim);
       await sigtermVictim.stop('SIGTERM');
-      sigkillVictim = await startFleetWorker();
       await lock.release();
       return { runs, faultAt: sameFaultTime(runs, at) };
     },
@@ -244,10 +248,10 @@ const faults: Fault[] = [
     workers: 'and no other worker dies',
     async inject() {
       const { runs, lock } = await runsMidExport();
+      await Promise.all([startFleetWorker(), startFleetWorker()]);
       const at = Date.now();
       killedOnPurpose.add(sigkillVictim!);
       await sigkillVictim!.stop('SIGKILL');
-      await Promise.all([startFleetWorker(), startFleetWorker()]);
       await lock.release();
       return { runs, faultAt: sameFaultTime(runs, at) };
     },
