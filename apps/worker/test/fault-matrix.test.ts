@@ -63,7 +63,7 @@ const stoppedOnPurpose = new Set<ServiceProcess>();
 const heldLocks = new Set<{ release(): Promise<void> }>();
 /** Workers whose death a row has already reported, so later rows do not report it again. */
 const reported = new Set<ServiceProcess>();
-const timings: { cell: string; outcome: string; attempts: number; ms: number }[] = [];
+const timings: { order: number; cell: string; outcome: string; attempts: number; ms: number }[] = [];
 
 beforeAll(async () => {
   environment = await createTestEnvironment();
@@ -89,7 +89,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const rows = timings.map((row) => `| ${row.cell.padEnd(44)} | ${row.outcome.padEnd(26)} | ${String(row.attempts).padStart(8)} | ${String(row.ms).padStart(16)} |`);
+  const rows = timings.sort((a, b) => a.order - b.order).map((row) => `| ${row.cell.padEnd(44)} | ${row.outcome.padEnd(26)} | ${String(row.attempts).padStart(8)} | ${String(row.ms).padStart(16)} |`);
   console.log(
     [
       'Fault matrix: time from fault to terminal state',
@@ -411,6 +411,7 @@ describe.each(faults)('$whose', (fault) => {
     const run = await waitFor(() => readRun(id), (current) => current.status !== 'running', { timeoutMs: 45_000 });
     const ms = terminalAt(run)!.getTime() - injected.faultAt.get(format.label)!;
     timings.push({
+      order: faults.indexOf(fault) * formats.length + formats.indexOf(format),
       cell: `${format.label.replace(/^a /, '')} × ${fault.whose}`,
       outcome: run.status === 'failed' ? `failed (${(run.statusDetails as { code?: string }).code})` : run.status,
       attempts: run.attempts,
