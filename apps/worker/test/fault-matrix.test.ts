@@ -293,7 +293,7 @@ const faults: Fault[] = [
     onFleet: true,
     promise: 'fails with code timeout',
     async inject() {
-      const timeoutSeconds = 3;
+      const timeoutSeconds = 4;
       const { runs, lock } = await runsMidExport({ timeout_seconds: timeoutSeconds });
       // The fault is the run's own clock: it strikes timeout_seconds after the run started.
       // The data stays locked until every run has ended (or clearly will not by itself).
