@@ -165,6 +165,7 @@ describe('orphaned multipart uploads', () => {
     // A worker died mid-upload and the run was then failed (e.g. as lost) or canceled.
     const failed = await startedRun(1);
     await startUpload(keyOf(failed, 1));
+    expect(await fail(failed)).not.toBeNull();
     // A run deleted while its upload was open.
     const ghost = { id: 'reprun_deadupload00000000000' };
     await startUpload(keyOf(ghost, 1));

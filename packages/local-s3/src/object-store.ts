@@ -69,6 +69,7 @@ const bucketNamePattern = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** S3's smallest part, for every part but the last. */
 export const minimumPartSize = 5 * 1024 * 1024;
 
+const copyChunkSize = 1024 * 1024;
 const keyHash = (key: string) => createHash('sha256').update(key).digest('hex');
 const uniqueSuffix = () => randomBytes(6).toString('hex');
 
@@ -245,9 +246,10 @@ export class ObjectStore {
       const tmp = join(this.root, bucket.name, 'tmp');
       await mkdir(tmp, { recursive: true });
       const assembled = join(tmp, uniqueSuffix());
+      // Large reads keep the copy of big parts to a few hundred system calls each.
       await pipeline(async function* () {
-        for (const part of parts) yield* createReadStream(join(directory, part.dataFile));
-      }, createWriteStream(assembled));
+        for (const part of parts) yield* createReadStream(join(directory, part.dataFile), { highWaterMark: copyChunkSize });
+      }, createWriteStream(assembled, { highWaterMark: copyChunkSize }));
       const { uploadId: _uploadId, initiated: _initiated, key, ...headers } = upload.meta;
       const size = parts.reduce((total, part) => total + part.size, 0);
       const meta = await this.putObject(bucket, key, assembled, { ...headers, size, etag });

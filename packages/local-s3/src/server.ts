@@ -123,7 +123,8 @@ async function handle(store: ObjectStore, credentials: Credentials, request: Inc
     resource = `/${bucketName}${rawKey.length > 0 ? `/${key}` : ''}`;
     const verified = verifyRequest({ method: request.method ?? 'GET', url: request.url ?? '/', headers: headerMap(request.rawHeaders) }, credentials);
     for (const [name] of query) {
-      if (!knownParameters.has(name) && !name.startsWith('response-') && !name.startsWith('X-Amz-')) {
+      // x-amz-* parameters are headers a presigner moved into the query (x-amz-checksum-mode, …).
+      if (!knownParameters.has(name) && !name.startsWith('response-') && !name.toLowerCase().startsWith('x-amz-')) {
         throw new S3Error(501, 'NotImplemented', `The ${name} sub-resource is not implemented by this server.`);
       }
     }

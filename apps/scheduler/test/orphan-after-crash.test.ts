@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createLogger } from '@reportrun/config';
+import { createApiKey, createDatabase, createTeam, seedLedger, type Database } from '@reportrun/db';
+import {
+  createStorageFromConfig,
+  listObjectKeys,
+  parseRunResultKey,
+  presignDownload,
+  runResultPrefix,
+  type Storage,
+} from '@reportrun/storage';
+import {
+  createTestEnvironment,
+  pendingMultipartUploads,
+  startApi,
+  startWorker,
+  waitFor,
+  type ServiceProcess,
+  type TestEnvironment,
+} from '@reportrun/testing';
+import { startScheduler, type RunningScheduler } from '../src/index.ts';
+import { apiClient, ended, type ApiClient } from './service-stack.ts';
+
+let environment: TestEnvironment;
+let db: Database;
+let storage: Storage;
+let client: ApiClient;
+let teamId: string;
+let scheduler: RunningScheduler | undefined;
+const services: ServiceProcess[] = [];
+
+// Short locks so a killed worker's job is handed on in seconds, not the production 30 s.
+const fastRecovery = {
+  WORKER_LOCK_DURATION_MS: '3000',
+  WORKER_STALLED_INTERVAL_MS: '1000',
+};
+
+beforeAll(async () => {
+  environment = await createTestEnvironment();
+  db = createDatabase(environment.config.DATABASE_URL);
+  storage = createStorageFromConfig(environment.config);
+  // About 14 MB of CSV: the upload opens after the first 8 MiB part and stays open while the
+  // rest streams, which is the window the worker is killed in.
+  await seedLedger(db.pool, 120_000);
+  teamId = (await createTeam(db.prisma, 'Crash cleanup team')).id;
+  const apiKey = (await createApiKey(db.prisma, { teamId, livemode: false, name: 'crash' })).secret;
+  const api = await startApi(environment.env);
+  services.push(api.service);
+  client = apiClient(api.url, apiKey);
+});
+
+afterAll(async () => {
+  await scheduler?.close();
+  await Promise.all(services.map((service) => service.stop('SIGKILL')));
+  storage?.s3.destroy();
+  await db?.close();
+  await environment?.cleanup();
+});
+
+it('a worker killed mid-upload leaves nothing behind once the run is retried, and the retry’s result stays', async () => {
+  // The cleanup runs all along with no grace: it must never disturb the upload of the attempt
+  // that is alive, only the dead one's.
+  scheduler = await startScheduler(
+    { ...environment.config, ORPHAN_CLEANUP_INTERVAL_SECONDS: 0.2, ORPHAN_GRACE_SECONDS: 0 },
+    createLogger('orphan-crash-test', 'silent'),
+  );
+  const doomed = await startWorker({ ...environment.env, ...fastRecovery });
+  services.push(doomed);
+  const created = await client.createRun();
+  const prefix = runResultPrefix(teamId, created.id);
+
+  const [openKey] = await waitFor(
+    () => pendingMultipartUploads(environment.config, prefix),
+    (keys) => keys.length === 1,
+    { intervalMs: 20, timeoutMs: 30_000 },
+  );
+  expect(parseRunResultKey(openKey!)?.attempt).toBe(1);
+  await doomed.stop('SIGKILL');
+  // Still open: the killed worker could not abort it, and its attempt is the latest so far.
+  expect(await pendingMultipartUploads(environment.config, prefix)).toEqual([openKey]);
+
+  services.push(await startWorker({ ...environment.env, ...fastRecovery }));
+  const run = await waitFor(() => client.getRun(created.id), ended, { timeoutMs: 60_000 });
+  expect(run.status, JSON.stringify(run.status_details)).toBe('succeeded');
+  expect(run.attempts).toBe(2);
+
+  // The first attempt's upload goes once a newer attempt has started.
+  await waitFor(
+    () => pendingMultipartUploads(environment.config, prefix),
+    (keys) => keys.length === 0,
+    { timeoutMs: 15_000 },
+  );
+  const stored = await db.prisma.reportRun.findUniqueOrThrow({ where: { id: created.id } });
+  expect(parseRunResultKey(stored.fileObjectKey!)?.attempt).toBe(2);
+  expect(await listObjectKeys(storage, prefix)).toEqual([stored.fileObjectKey]);
+  const download = await fetch((await presignDownload(storage, stored.fileObjectKey!, 60)).url);
+  expect(download.status).toBe(200);
+  expect(Number(download.headers.get('content-length'))).toBe(Number(stored.fileSize));
+  await download.body?.cancel();
+});
