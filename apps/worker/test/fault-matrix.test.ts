@@ -8,7 +8,6 @@ import {
   pendingMultipartUploads,
   spawnApp,
   startApi,
-  startWorker,
   waitFor,
   type ServiceProcess,
   type TestEnvironment,
@@ -106,17 +105,34 @@ afterAll(async () => {
 });
 
 async function startFleetWorker(env: Record<string, string> = {}): Promise<ServiceProcess> {
-  const worker = await startWorker({ ...environment.env, ...fastRecovery, S3_ENDPOINT: storageLine.endpoint, ...env });
+  const worker = spawnApp('worker', { ...environment.env, ...fastRecovery, S3_ENDPOINT: storageLine.endpoint, ...env });
   workers.push(worker);
+  // A loaded two-core machine can take a while to start a TypeScript process.
+  await worker.waitForOutput(/worker ready/, 90_000);
   return worker;
+}
+
+/** Every log line any worker wrote about one run: what a failing cell shows to explain itself. */
+function storyOf(runId: string): string {
+  const lines = workers.flatMap((worker) =>
+    worker
+      .output()
+      .split('\n')
+      .filter((line) => line.includes(runId))
+      .map((line) => `[worker ${worker.child.pid}] ${line.slice(0, 400)}`),
+  );
+  return lines.slice(-40).join('\n');
 }
 
 const alive = (worker: ServiceProcess) => worker.child.exitCode === null && worker.child.signalCode === null;
 
-/** Two live workers that are not about to be signalled, so a row never depends on an earlier row's luck. */
+/**
+ * One live worker that is not about to be signalled, replacing any an earlier row lost. It has
+ * room for twice a row's runs, so a duplicate attempt could start beside a live one.
+ */
 async function ensureFleet(): Promise<void> {
   const live = workers.filter((worker) => alive(worker) && worker !== sigtermVictim && worker !== sigkillVictim);
-  await Promise.all(Array.from({ length: Math.max(0, 2 - live.length) }, () => startFleetWorker()));
+  if (live.length === 0) await startFleetWorker({ WORKER_CONCURRENCY: String(2 * formats.length) });
 }
 
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -218,7 +234,7 @@ let sigkillVictim: ServiceProcess | undefined;
 
 // SIGTERM and SIGKILL come first: their runs must all be on the worker that is signalled, so
 // while they run, that worker is the only one. The SIGTERM row's successor is the SIGKILL
-// row's victim, and the SIGKILL row's successors serve every later row.
+// row's victim, and the SIGKILL row's successor serves every later row.
 const faults: Fault[] = [
   {
     whose: 'worker gets SIGTERM with a short grace',
@@ -248,7 +264,7 @@ const faults: Fault[] = [
     workers: 'and no other worker dies',
     async inject() {
       const { runs, lock } = await runsMidExport();
-      await Promise.all([startFleetWorker(), startFleetWorker()]);
+      await ensureFleet();
       const at = Date.now();
       killedOnPurpose.add(sigkillVictim!);
       await sigkillVictim!.stop('SIGKILL');
@@ -417,7 +433,12 @@ describe.each(faults)('$whose', (fault) => {
       attempts: run.attempts,
       ms,
     });
-    fault.check(run, expect);
+    try {
+      fault.check(run, expect);
+    } catch (error) {
+      (error as Error).message += `\nwhat the workers logged about ${id}:\n${storyOf(id)}`;
+      throw error;
+    }
 
     for (const worker of workers) {
       if (killedOnPurpose.has(worker) || reported.has(worker)) continue;
