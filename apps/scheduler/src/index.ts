@@ -13,6 +13,7 @@ export {
 } from './reconciler.ts';
 export {
   decideRecovery,
+  hasLiveLease,
   jobPresenceOf,
   type JobPresence,
   type RecoveryDecision,

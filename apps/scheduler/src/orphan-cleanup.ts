@@ -213,7 +213,28 @@ async function readRuns(
   const ids = [...new Set(batch.map((candidate) => candidate.runId))];
   const runs = await prisma.reportRun.findMany({
     where: { id: { in: ids } },
-    select: { id: true, status: true, attempts: true, fileObjectKey: true },
+    select: {
+      id: true,
+      status: true,
+      attempts: true,
+      fileObjectKey: true,
+      leaseOwner: true,
+      leaseAttempt: true,
+      leaseExpiresAt: true,
+    },
   });
-  return new Map(runs.map((run) => [run.id, run]));
+  return new Map(
+    runs.map((run) => [
+      run.id,
+      {
+        status: run.status,
+        attempts: run.attempts,
+        fileObjectKey: run.fileObjectKey,
+        lease:
+          run.leaseOwner !== null && run.leaseAttempt !== null && run.leaseExpiresAt !== null
+            ? { attempt: run.leaseAttempt, expiresAt: run.leaseExpiresAt }
+            : null,
+      },
+    ]),
+  );
 }

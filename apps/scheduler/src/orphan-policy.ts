@@ -24,15 +24,19 @@ export interface RunOwningLeftover {
   /** The run's current result, if it has one. */
   fileObjectKey: string | null;
   /**
-   * The lease of the attempt holding the run. `undefined` where runs carry no lease (then only
-   * a newer attempt or the end of the run tells that an attempt is over); `null` when none is
-   * held right now.
+   * The lease of the attempt holding the run. `undefined` where runs carry no lease, and `null`
+   * when none is held right now (released, or not yet taken): then only a newer attempt or the
+   * end of the run tells that an attempt is over.
    */
   lease?: AttemptLease | null;
 }
 
 export interface OrphanPolicy {
-  /** Nothing younger than this is touched, whatever the database says. */
+  /**
+   * Nothing younger than this is touched, whatever the database says; and a lease counts as
+   * lapsed only this long after its expiry, so a worker that renews a little late (or a clock a
+   * little ahead of the database's) never has its upload pulled from under it.
+   */
   graceSeconds: number;
 }
 
@@ -69,7 +73,8 @@ export function decideOrphan(
   policy: OrphanPolicy,
   now: Date,
 ): OrphanDecision {
-  if (now.getTime() - leftover.since.getTime() < policy.graceSeconds * 1000) {
+  const graceMs = policy.graceSeconds * 1000;
+  if (now.getTime() - leftover.since.getTime() < graceMs) {
     return { action: 'keep', why: 'within_grace' };
   }
   if (!run) return { action: 'remove', reason: 'run_missing' };
@@ -82,7 +87,11 @@ export function decideOrphan(
   if (run.lease && run.lease.attempt > leftover.attempt) {
     return { action: 'remove', reason: 'attempt_superseded' };
   }
-  if (run.lease && run.lease.attempt === leftover.attempt && run.lease.expiresAt.getTime() <= now.getTime()) {
+  if (
+    run.lease &&
+    run.lease.attempt === leftover.attempt &&
+    run.lease.expiresAt.getTime() + graceMs <= now.getTime()
+  ) {
     return { action: 'remove', reason: 'lease_expired' };
   }
   return { action: 'keep', why: 'attempt_live' };

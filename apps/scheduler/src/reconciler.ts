@@ -1,9 +1,15 @@
 import type { Logger } from '@reportrun/config';
 import type { PrismaClient } from '@reportrun/db';
 import { enqueueReportRun, reportRunJobId, type ReportRunQueue } from '@reportrun/queue';
-import { findCatalogReport } from '@reportrun/reports';
-import { markRunFailed, markRunRequeued } from '@reportrun/status';
-import { decideRecovery, jobPresenceOf, type JobPresence, type RecoveryPolicy } from './recovery-policy.ts';
+import { ReportNotFound, resolveRunTarget } from '@reportrun/runner';
+import { failAbandonedRun, markRunRequeued } from '@reportrun/status';
+import {
+  decideRecovery,
+  hasLiveLease,
+  jobPresenceOf,
+  type JobPresence,
+  type RecoveryPolicy,
+} from './recovery-policy.ts';
 
 export interface ReconcilerDependencies {
   prisma: PrismaClient;
@@ -50,10 +56,12 @@ export async function reconcileRuns(
       select: {
         id: true,
         teamId: true,
+        livemode: true,
         reportId: true,
         activeAt: true,
         timeoutSeconds: true,
         requeueCount: true,
+        leaseExpiresAt: true,
       },
     });
     if (runs.length === 0) break;
@@ -63,10 +71,12 @@ export async function reconcileRuns(
     for (const [index, run] of runs.entries()) {
       summary.examined += 1;
       const job = jobPresenceOf(states[index]!);
-      const decision = decideRecovery(run, job, findCatalogReport(run.reportId) !== undefined, settings, now);
+      // The report is looked up only for a run that lost its job: the common case costs no query.
+      const reportExists = job === 'queued' || hasLiveLease(run, now) ? true : await runReportExists(deps, run);
+      const decision = decideRecovery(run, job, reportExists, settings, now);
       const log = deps.logger.child({ runId: run.id, reportId: run.reportId, team: run.teamId });
       if (decision.action === 'fail') {
-        if (await markRunFailed(deps.prisma, run.id, decision.failure)) {
+        if (await failAbandonedRun(deps.prisma, run.id, decision.failure, now)) {
           summary.failed[decision.failure.code] = (summary.failed[decision.failure.code] ?? 0) + 1;
           log.warn(
             { code: decision.failure.code, job, requeues: run.requeueCount },
@@ -74,12 +84,25 @@ export async function reconcileRuns(
           );
         }
       } else if (decision.action === 'requeue') {
-        if (await requeueRun(deps, run.id, run.requeueCount, job, log)) summary.requeued += 1;
+        if (await requeueRun(deps, run.id, run.requeueCount, job, log, now)) summary.requeued += 1;
       }
     }
     if (runs.length < batchSize) break;
   }
   return summary;
+}
+
+async function runReportExists(
+  deps: ReconcilerDependencies,
+  run: { reportId: string; teamId: string; livemode: boolean },
+): Promise<boolean> {
+  try {
+    await resolveRunTarget(deps.prisma, run);
+    return true;
+  } catch (error) {
+    if (error instanceof ReportNotFound) return false;
+    throw error;
+  }
 }
 
 async function requeueRun(
@@ -88,10 +111,11 @@ async function requeueRun(
   seenRequeueCount: number,
   job: JobPresence,
   log: Logger,
+  now: Date,
 ): Promise<boolean> {
   // Counted before the enqueue: an attempt that fails to reach Redis still spends one of the
   // run's requeues, so a run can never cycle forever.
-  if (!(await markRunRequeued(deps.prisma, runId, seenRequeueCount))) return false;
+  if (!(await markRunRequeued(deps.prisma, runId, seenRequeueCount, now))) return false;
   try {
     // A job the queue gave up on still holds the run's id, and adding that id again is a no-op.
     if (job === 'abandoned') await deps.queue.remove(reportRunJobId(runId));

@@ -34,6 +34,13 @@ export interface RunUnderReview {
   activeAt: Date | null;
   timeoutSeconds: number;
   requeueCount: number;
+  /** Renewed by the worker holding the run's attempt; null when no attempt holds it. */
+  leaseExpiresAt: Date | null;
+}
+
+/** A worker is still working on the run: its lease has not lapsed. */
+export function hasLiveLease(run: Pick<RunUnderReview, 'leaseExpiresAt'>, now: Date): boolean {
+  return run.leaseExpiresAt !== null && run.leaseExpiresAt.getTime() > now.getTime();
 }
 
 export type RecoveryDecision =
@@ -43,17 +50,25 @@ export type RecoveryDecision =
  * Decides what to do with a running run older than the grace period. Pure, so each rule can be
  * read (and tested) on its own; the reconciler carries the decision out with conditional updates.
  *
+ * A run a worker holds (a live lease) is never touched, whatever the queue says: the queue may
+ * have lost its keys while the worker exports, and a second attempt beside it would be a
+ * duplicate. The worker enforces the run's timeout itself.
+ *
  * A run still in the queue is left alone however long it waits: a backlog is a capacity
  * problem, not a lost run. Only a run that started and has outlived its timeout by the margin
  * is failed while it still has a job (its worker hangs or died without the stall check noticing).
+ *
+ * `reportExists` (from resolveRunTarget, which knows catalog and saved reports alike) is only
+ * consulted for a run whose job is gone.
  */
 export function decideRecovery(
   run: RunUnderReview,
   job: JobPresence,
-  reportInCatalog: boolean,
+  reportExists: boolean,
   policy: RecoveryPolicy,
   now: Date,
 ): RecoveryDecision {
+  if (hasLiveLease(run, now)) return { action: 'leave' };
   const timeoutSeconds = Math.min(run.timeoutSeconds, policy.runTimeoutSecondsMax);
   if (run.activeAt) {
     const deadline = run.activeAt.getTime() + (timeoutSeconds + policy.timeoutMarginSeconds) * 1000;
@@ -69,12 +84,12 @@ export function decideRecovery(
     }
   }
   if (job === 'queued') return { action: 'leave' };
-  if (!reportInCatalog) {
+  if (!reportExists) {
     return {
       action: 'fail',
       failure: {
         code: 'report_not_found',
-        message: `The report '${run.reportId}' is no longer in the catalog.`,
+        message: `The report '${run.reportId}' no longer exists.`,
         retryable: false,
       },
     };

@@ -34,10 +34,10 @@ export function orphanCleanupSettingsFrom(config: Config): OrphanCleanupSettings
 
 /**
  * Starts the reconciler, the retention sweep, the orphan cleanup and the idempotency-key sweep,
- * each on its own interval. The loops keep their
- * state in Postgres (and the reconciler reads Redis afresh on every pass) rather than in BullMQ
- * repeatable jobs, because the reconciler exists to repair a Redis that lost its keys. Running
- * several schedulers is safe: every action is a compare-and-set on the run.
+ * each on its own interval. The loops keep their state in Postgres (and the reconciler reads
+ * Redis afresh on every pass) rather than in BullMQ repeatable jobs, because the reconciler
+ * exists to repair a Redis that lost its keys. Running several schedulers is safe: every action
+ * is a compare-and-set on the run, or an abort or delete of something no live attempt owns.
  */
 export async function startScheduler(config: Config, logger: Logger): Promise<RunningScheduler> {
   const db = createDatabase(config.DATABASE_URL, { max: 3, application_name: 'reportrun-scheduler' });

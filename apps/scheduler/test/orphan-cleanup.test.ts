@@ -7,7 +7,13 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@reportrun/config';
 import { createDatabase, createTeam, type Database, type ReportRun } from '@reportrun/db';
-import { createReportRun, markRunActive, markRunFailed, markRunSucceeded } from '@reportrun/status';
+import {
+  createReportRun,
+  markRunActive,
+  markRunFailed,
+  markRunSucceeded,
+  startAttempt,
+} from '@reportrun/status';
 import {
   createStorageFromConfig,
   listObjectKeys,
@@ -200,6 +206,31 @@ describe('orphaned multipart uploads', () => {
     await cleanUp();
     expect(await objectKeys()).toContain(keyOf(retried, 2));
     expect(await uploadKeys()).toEqual([]);
+  });
+});
+
+describe('orphaned uploads of leased attempts', () => {
+  it('aborts the upload of an attempt whose worker stopped renewing its lease, not while the lease holds', async () => {
+    const run = await newRun();
+    const start = await startAttempt(db.prisma, run.id, {
+      owner: 'host:1:dead',
+      leaseSeconds: 600,
+      maxCrashes: 3,
+    });
+    expect(start.outcome).toBe('started');
+    await startUpload(keyOf(run, 1));
+
+    // Held: a live attempt's upload stays, however old.
+    expect(await cleanUp()).toMatchObject({ uploadsAborted: 0 });
+    expect(await uploadKeys()).toContain(keyOf(run, 1));
+
+    // The worker died: nobody renews the lease, and it lapsed.
+    await db.prisma.reportRun.update({
+      where: { id: run.id },
+      data: { leaseExpiresAt: new Date(Date.now() - 60_000) },
+    });
+    expect(await cleanUp()).toMatchObject({ uploadsAborted: 1, reasons: { lease_expired: 1 } });
+    expect(await uploadKeys()).not.toContain(keyOf(run, 1));
   });
 });
 

@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@reportrun/config';
-import { createDatabase, createTeam, type Database, type ReportRun } from '@reportrun/db';
+import { createDatabase, createSavedReport, createTeam, deleteSavedReport, type Database, type ReportRun } from '@reportrun/db';
 import {
   createRedisConnection,
   createReportRunQueue,
@@ -15,7 +15,10 @@ import {
   markRunCanceled,
   markRunFailed,
   markRunSucceeded,
+  startAttempt,
 } from '@reportrun/status';
+import { savedQuerySchema } from '@reportrun/core';
+import { resolveSavedQuery } from '@reportrun/reports';
 import { createTestEnvironment, waitFor, type TestEnvironment } from '@reportrun/testing';
 import { reconcileRuns, type ReconcilerSettings } from '../src/index.ts';
 import { itemizedReport, wholeLedgerNormalized } from './service-stack.ts';
@@ -135,6 +138,50 @@ describe('the reconciler re-enqueues runs whose job is lost', () => {
   });
 });
 
+describe('runs of saved reports are recovered like catalog runs', () => {
+  const savedQuery = resolveSavedQuery(
+    savedQuerySchema.parse({
+      dataset: 'balance_transactions',
+      time_range: { from: '2025-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z' },
+      dimensions: [{ field: 'currency' }],
+      measures: [{ aggregate: 'count' }],
+    }),
+  ).normalized;
+
+  it('a saved-report run whose job is lost is re-enqueued, not failed as report_not_found', async () => {
+    const saved = await createSavedReport(db.prisma, { teamId, livemode: false }, { name: 'By currency', definition: savedQuery });
+    const run = await runWithoutJob(5, saved.id);
+    await reconcile();
+    expect(await readRun(run.id)).toMatchObject({ status: 'running', requeueCount: 1 });
+    expect(await jobState(run.id)).toBe('waiting');
+  });
+
+  it('a saved-report run whose report was deleted fails with report_not_found', async () => {
+    const saved = await createSavedReport(db.prisma, { teamId, livemode: false }, { name: 'Gone', definition: savedQuery });
+    const run = await runWithoutJob(5, saved.id);
+    await deleteSavedReport(db.prisma, { teamId, livemode: false }, saved.id);
+    await reconcile();
+    expect(await readRun(run.id)).toMatchObject({ status: 'failed', statusDetails: { code: 'report_not_found' } });
+  });
+});
+
+describe('the reconciler never races a worker that holds the run', () => {
+  it('a run with a live lease is left alone though its job is gone; once the lease lapses it is re-enqueued', async () => {
+    const run = await runWithoutJob(5);
+    const start = await startAttempt(db.prisma, run.id, { owner: 'worker-a', leaseSeconds: 60, maxCrashes: 3 });
+    expect(start.outcome).toBe('started');
+    await reconcile();
+    expect(await readRun(run.id)).toMatchObject({ status: 'running', requeueCount: 0, attempts: 1 });
+    expect(await jobState(run.id)).toBe('unknown');
+
+    // The worker died: its lease lapses and nobody renews it.
+    await db.pool.query(`UPDATE public.report_runs SET lease_expires_at = now() - interval '1 second' WHERE id = $1`, [run.id]);
+    await reconcile();
+    expect(await readRun(run.id)).toMatchObject({ status: 'running', requeueCount: 1 });
+    expect(await jobState(run.id)).toBe('waiting');
+  });
+});
+
 describe('the reconciler fails runs that can no longer finish, with a stable code', () => {
   it('a run whose report left the catalog fails with report_not_found', async () => {
     const run = await runWithoutJob(5, 'balance_change_from_activity.retired.1');
@@ -143,7 +190,7 @@ describe('the reconciler fails runs that can no longer finish, with a stable cod
       status: 'failed',
       statusDetails: {
         code: 'report_not_found',
-        message: "The report 'balance_change_from_activity.retired.1' is no longer in the catalog.",
+        message: "The report 'balance_change_from_activity.retired.1' no longer exists.",
         retryable: false,
       },
     });

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, createDatabase, createTeam, seedLedger, type Database } from '@reportrun/db';
+import { savedQuerySchema } from '@reportrun/core';
+import { createApiKey, createDatabase, createSavedReport, createTeam, seedLedger, type Database } from '@reportrun/db';
+import { resolveSavedQuery } from '@reportrun/reports';
 import {
   createRedisConnection,
   createReportRunQueue,
@@ -72,7 +74,7 @@ afterAll(async () => {
 const readRuns = (ids: string[]) =>
   db.prisma.reportRun.findMany({
     where: { id: { in: ids } },
-    select: { id: true, status: true, activeAt: true, requeueCount: true, statusDetails: true },
+    select: { id: true, status: true, activeAt: true, requeueCount: true, attempts: true, statusDetails: true },
   });
 
 async function expectDownloadable(id: string): Promise<void> {
@@ -113,6 +115,9 @@ describe('the reconciler puts runs back in the queue when their jobs are lost', 
       const recoveryMs = Date.now() - flushedAt;
 
       expect(finished.map((run) => run.status)).toEqual(ids.map(() => 'succeeded'));
+      // The runs mid-COPY at the flush kept their leases: the reconciler left them to their
+      // workers, so no run had a second attempt started beside its first.
+      expect(finished.map((run) => run.attempts)).toEqual(ids.map(() => 1));
       // The queued runs' jobs were gone, so only a re-enqueue can have finished them.
       for (const run of finished.filter((run) => queuedAtFlush.includes(run.id))) {
         expect(run.requeueCount, run.id).toBeGreaterThanOrEqual(1);
@@ -159,5 +164,34 @@ describe('the reconciler puts runs back in the queue when their jobs are lost', 
     const stored = await db.prisma.reportRun.findUniqueOrThrow({ where: { id: run.id } });
     expect(stored.requeueCount).toBe(1);
     process.stdout.write(`a run that was never enqueued succeeded ${recoveryMs} ms after it was created\n`);
+  });
+
+  it('a saved-report run whose job is lost is re-enqueued and succeeds', async () => {
+    const saved = await createSavedReport(db.prisma, { teamId, livemode: false }, {
+      name: 'Ledger by currency',
+      definition: resolveSavedQuery(
+        savedQuerySchema.parse({
+          dataset: 'balance_transactions',
+          time_range: { from: '2025-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z' },
+          dimensions: [{ field: 'currency' }],
+          measures: [{ aggregate: 'count' }],
+        }),
+      ).normalized,
+    });
+    // Recorded, but its job never reached the queue (or the queue lost it).
+    const run = await createReportRun(db.prisma, {
+      teamId,
+      livemode: false,
+      reportId: saved.id,
+      reportName: saved.name,
+      reportParameters: {},
+      resultOptions: { compress_file: false },
+      timeoutSeconds: 600,
+      createdBy: apiKeyId,
+    });
+    const finished = await waitFor(() => client.getRun(run.id), ended, { timeoutMs: 20_000 });
+    expect(finished.status, JSON.stringify(finished.status_details)).toBe('succeeded');
+    await expectDownloadable(run.id);
+    expect((await db.prisma.reportRun.findUniqueOrThrow({ where: { id: run.id } })).requeueCount).toBe(1);
   });
 });

@@ -10,7 +10,7 @@ import { createPool, ensureDatabaseExists, migrateDatabase, seedLedger } from '@
 import { compileReportSql, getCatalogReport, validateReportParameters, bindSettingsSql } from '@reportrun/reports';
 import { createStorage, ensureBucket } from '@reportrun/storage';
 import { startLocalS3 } from '@reportrun/testing';
-import { exportReport } from '../src/index.ts';
+import { exportReport } from '@reportrun/runner';
 
 const rows = Number(process.env.BENCH_ROWS ?? 300_000);
 const repeat = Number(process.env.BENCH_REPEAT ?? 3);

@@ -1,157 +1,249 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type pg from 'pg';
 import type { Config, Logger } from '@reportrun/config';
-import { DomainError, storedResultOptions, type ResultFormat } from '@reportrun/core';
+import { storedResultOptions, type FailureDetails, type ResultFormat } from '@reportrun/core';
 import type { PrismaClient, ReportRun } from '@reportrun/db';
 import { reportRunJobSchema, type ReportRunJob } from '@reportrun/queue';
+import { resultFileFormats } from '@reportrun/reports';
+import { classifyFailure, compileRunTarget, exportReport, resolveRunTarget, type ExportedFile } from '@reportrun/runner';
 import {
-  compileReportSql,
-  findCatalogReport,
-  resultFileFormats,
-  validateReportParameters,
-  type CompiledReport,
-} from '@reportrun/reports';
-import { markRunActive, markRunFailed, markRunSucceeded, updateRunProgress } from '@reportrun/status';
+  failAttempt,
+  recordAttemptProgress,
+  renewLease,
+  requeueAttempt,
+  returnAttempt,
+  startAttempt,
+  succeedAttempt,
+  type AttemptLease,
+} from '@reportrun/status';
 import { deleteObject, runResultKey, type Storage } from '@reportrun/storage';
-import { exportReport } from './export-report.ts';
-import { classifyFailure } from './failure.ts';
 import { runInRunContext } from './process-guard.ts';
 import { abortReasonOf, type ActiveRuns } from './run-abort.ts';
-import { compileSavedReportRun, isSavedReportRun } from './saved-report-run.ts';
 
 export interface ProcessorDependencies {
   prisma: PrismaClient;
   reportingPool: pg.Pool;
   storage: Storage;
   logger: Logger;
-  config: Pick<Config, 'RUN_TIMEOUT_SECONDS_MAX' | 'RESULT_RETENTION_SECONDS'>;
+  config: Pick<
+    Config,
+    'RUN_TIMEOUT_SECONDS_MAX' | 'RESULT_RETENTION_SECONDS' | 'WORKER_LEASE_SECONDS' | 'RUN_MAX_CRASHES'
+  >;
   activeRuns: ActiveRuns;
   /** How often a running export re-reads its run's status, the backstop for a missed cancel. */
   statusCheckIntervalMs: number;
+  /** This process's name on the leases it takes (hostname:pid:random). */
+  workerId: string;
 }
 
-/** Builds the BullMQ handler that turns one queued run into a file in the bucket. */
+/** One attempt of a run, as this worker holds it. */
+interface Attempt {
+  run: ReportRun;
+  lease: AttemptLease;
+  log: Logger;
+  objectKey: string;
+  compress: boolean;
+  format: ResultFormat;
+  escapeFormulas: boolean;
+  timeoutSeconds: number;
+  /** Set once bytes reach storage: from then on a failed attempt has an object to delete. */
+  uploadStarted: boolean;
+}
+
+/**
+ * Builds the BullMQ handler that turns one queued run into a file in the bucket, in four steps:
+ * start (take the lease), watch (cancel, timeout, lease renewal), execute (export) and settle
+ * (a fenced write of the outcome).
+ */
 export function createReportRunProcessor(deps: ProcessorDependencies) {
   return function processReportRun(job: Job<ReportRunJob>, token?: string): Promise<void> {
     const { runId } = reportRunJobSchema.parse(job.data);
     // Everything the run starts inherits its id, so the process guard can tell whose error it is.
-    return runInRunContext(runId, () => processRun(job, runId, token));
+    return runInRunContext(runId, () => processRun(deps, job, runId, token));
   };
+}
 
-  async function processRun(job: Job<ReportRunJob>, runId: string, token?: string): Promise<void> {
-    let log = deps.logger.child({ runId, jobId: job.id });
-    const run = await markRunActive(deps.prisma, runId);
-    if (!run) {
-      log.info('run is no longer running; skipping');
-      return;
-    }
-    log = log.child({ reportId: run.reportId, team: run.teamId, attempt: run.attempts });
-    const resultOptions = storedResultOptions(run.resultOptions);
-    const compress = resultOptions.compress_file;
-    const extension = compress ? 'zip' : resultFileFormats[resultOptions.format].extension;
-    const objectKey = runResultKey(run.teamId, run.id, run.attempts, `${run.reportId}-${run.id}.${extension}`);
-    const timeoutSeconds = Math.min(run.timeoutSeconds, deps.config.RUN_TIMEOUT_SECONDS_MAX);
-
-    const controller = deps.activeRuns.start(runId);
-    const { signal } = controller;
-    const wallClock = setTimeout(
-      () => deps.activeRuns.abort(runId, { kind: 'timeout', seconds: timeoutSeconds }),
-      timeoutSeconds * 1000,
-    );
-    const statusCheck = setInterval(() => {
-      void deps.prisma.reportRun
-        .findUnique({ where: { id: runId }, select: { status: true } })
-        .then((current) => {
-          if (current && current.status !== 'running') deps.activeRuns.abort(runId, { kind: 'canceled' });
-        })
-        .catch(() => {});
-    }, deps.statusCheckIntervalMs);
-
-    let uploadStarted = false;
-    const started = Date.now();
-    try {
-      const compileOptions = { format: resultOptions.format, escapeFormulas: resultOptions.escape_formulas };
-      const file = await exportReport({
-        reportingPool: deps.reportingPool,
-        storage: deps.storage,
-        compiled: isSavedReportRun(run)
-          ? await compileSavedReportRun(deps.prisma, run, compileOptions)
-          : compileCatalogReportRun(run, compileOptions),
-        objectKey,
-        filename: `${run.reportId}-${run.id}`,
-        compress,
-        statementTimeoutMs: timeoutSeconds * 1000,
-        signal,
-        onUploadStarted: () => {
-          uploadStarted = true;
-          void updateRunProgress(deps.prisma, runId, { stage: 'uploading' }).catch(() => {});
-        },
-      });
-      signal.throwIfAborted();
-      const succeeded = await markRunSucceeded(
-        deps.prisma,
-        runId,
-        {
-          contentType: compress ? 'zip' : resultOptions.format,
-          objectKey,
-          size: file.size,
-          rows: file.rows,
-        },
-        { resultRetentionSeconds: deps.config.RESULT_RETENTION_SECONDS },
-      );
-      if (!succeeded) {
-        // Canceled (or finished by another worker) while we exported: our file is not the result.
-        log.info('run ended elsewhere during export; discarding the file');
-        await deleteObject(deps.storage, objectKey).catch(() => {});
-        return;
-      }
-      log.info({ rows: file.rows, bytes: file.size, ms: Date.now() - started }, 'report run succeeded');
-    } catch (error) {
-      if (uploadStarted) await deleteObject(deps.storage, objectKey).catch(() => {});
-      const aborted = abortReasonOf(signal);
-      if (aborted?.kind === 'canceled') {
-        log.info({ ms: Date.now() - started }, 'report run canceled; query and upload stopped');
-        return;
-      }
-      if (aborted?.kind === 'shutdown') {
-        // Back to the queue without spending an attempt: another worker starts it afresh.
-        log.info('worker shutting down; returning the run to the queue');
-        await updateRunProgress(deps.prisma, runId, { stage: 'queued' }).catch(() => {});
-        await job.moveToDelayed(Date.now(), token);
-        throw new DelayedError();
-      }
-      const failure =
-        aborted?.kind === 'timeout'
-          ? { code: 'timeout', message: `The run exceeded its ${aborted.seconds} s time limit.`, retryable: false }
-          : classifyFailure(aborted?.kind === 'fault' ? aborted.error : error);
-      const attemptsAllowed = job.opts.attempts ?? 1;
-      if (failure.retryable && job.attemptsMade + 1 < attemptsAllowed) {
-        log.warn({ err: error, code: failure.code }, 'transient failure; will retry');
-        await updateRunProgress(deps.prisma, runId, { stage: 'queued' }).catch(() => {});
-        throw error;
-      }
-      log.error({ err: error, code: failure.code }, 'report run failed');
-      await markRunFailed(deps.prisma, runId, failure);
-      throw new UnrecoverableError(failure.message);
-    } finally {
-      clearTimeout(wallClock);
-      clearInterval(statusCheck);
-      deps.activeRuns.finish(runId, controller);
-    }
+async function processRun(deps: ProcessorDependencies, job: Job<ReportRunJob>, runId: string, token?: string) {
+  const attempt = await startRun(deps, job, runId, token);
+  if (!attempt) return;
+  const controller = deps.activeRuns.start(runId);
+  const stopWatching = watchRun(deps, attempt, controller);
+  const started = Date.now();
+  try {
+    const file = await executeRun(deps, attempt, controller.signal);
+    controller.signal.throwIfAborted();
+    await settleSuccess(deps, attempt, file, Date.now() - started);
+  } catch (error) {
+    await settleFailure(deps, attempt, job, token, controller.signal, error, Date.now() - started);
+  } finally {
+    stopWatching();
+    deps.activeRuns.finish(runId, controller);
   }
 }
 
-/** A catalog report's SQL for a run, its stored parameters checked against the catalog again. */
-function compileCatalogReportRun(
-  run: Pick<ReportRun, 'reportId' | 'reportParameters'>,
-  options: { format: ResultFormat; escapeFormulas: boolean },
-): CompiledReport {
-  const report = findCatalogReport(run.reportId);
-  if (!report) {
-    throw new DomainError('report_not_found', 404, 'Report not found', {
-      detail: `The report '${run.reportId}' is no longer in the catalog.`,
-    });
+/** Takes the run's lease, or says why this job has nothing to do (null) or must wait. */
+async function startRun(
+  deps: ProcessorDependencies,
+  job: Job<ReportRunJob>,
+  runId: string,
+  token: string | undefined,
+): Promise<Attempt | null> {
+  const log = deps.logger.child({ runId, jobId: job.id });
+  const start = await startAttempt(deps.prisma, runId, {
+    owner: deps.workerId,
+    leaseSeconds: deps.config.WORKER_LEASE_SECONDS,
+    maxCrashes: deps.config.RUN_MAX_CRASHES,
+  });
+  if (start.outcome === 'skipped') {
+    log.info('run is no longer running; skipping');
+    return null;
   }
-  const { values } = validateReportParameters(report, run.reportParameters as Record<string, unknown>);
-  return compileReportSql(report, values, options);
+  if (start.outcome === 'leased') {
+    // A live attempt still holds the run (its worker lost the queue's lock but not the run).
+    // Come back when its lease would lapse; by then it has finished, or it is dead.
+    log.warn({ leaseExpiresAt: start.until }, 'another attempt holds the run; waiting for its lease');
+    await job.moveToDelayed(start.until.getTime() + 100, token);
+    throw new DelayedError();
+  }
+  if (start.outcome === 'failed') {
+    log.error({ code: start.failure.code }, 'run failed: its attempts kept ending in crashes');
+    throw new UnrecoverableError(start.failure.message);
+  }
+  const { run, lease } = start;
+  const attemptLog = log.child({ reportId: run.reportId, team: run.teamId, attempt: lease.attempt });
+  if (start.crashed) attemptLog.warn({ crashes: run.crashCount }, 'the previous attempt ended without releasing the run');
+  const resultOptions = storedResultOptions(run.resultOptions);
+  const compress = resultOptions.compress_file;
+  const extension = compress ? 'zip' : resultFileFormats[resultOptions.format].extension;
+  return {
+    run,
+    lease,
+    log: attemptLog,
+    objectKey: runResultKey(run.teamId, run.id, lease.attempt, `${run.reportId}-${run.id}.${extension}`),
+    compress,
+    format: resultOptions.format,
+    escapeFormulas: resultOptions.escape_formulas,
+    timeoutSeconds: Math.min(run.timeoutSeconds, deps.config.RUN_TIMEOUT_SECONDS_MAX),
+    uploadStarted: false,
+  };
+}
+
+/**
+ * Stops the attempt when its time is up, when the run ended elsewhere (the backstop for a missed
+ * cancel broadcast), or when the lease cannot be renewed because another attempt holds the run.
+ * Returns the function that stops watching.
+ */
+function watchRun(deps: ProcessorDependencies, attempt: Attempt, controller: AbortController): () => void {
+  const { runId } = attempt.lease;
+  const wallClock = setTimeout(
+    () => deps.activeRuns.abort(runId, { kind: 'timeout', seconds: attempt.timeoutSeconds }),
+    attempt.timeoutSeconds * 1000,
+  );
+  const statusCheck = setInterval(() => {
+    void deps.prisma.reportRun
+      .findUnique({ where: { id: runId }, select: { status: true } })
+      .then((current) => {
+        if (current && current.status !== 'running') deps.activeRuns.abort(runId, { kind: 'canceled' });
+      })
+      .catch(() => {});
+  }, deps.statusCheckIntervalMs);
+  // Renewed three times per lease, so one slow or failed renewal never lets the lease lapse.
+  const renewal = setInterval(() => {
+    if (controller.signal.aborted) return;
+    void renewLease(deps.prisma, attempt.lease, deps.config.WORKER_LEASE_SECONDS)
+      .then(async (held) => {
+        if (held) return;
+        const current = await deps.prisma.reportRun.findUnique({ where: { id: runId }, select: { status: true } });
+        deps.activeRuns.abort(runId, current?.status === 'running' ? { kind: 'lease_lost' } : { kind: 'canceled' });
+      })
+      // The database is unreachable: the attempt's own queries fail too, and it settles then.
+      .catch((error: unknown) => attempt.log.warn({ err: error }, 'could not renew the lease'));
+  }, (deps.config.WORKER_LEASE_SECONDS * 1000) / 3);
+  return () => {
+    clearTimeout(wallClock);
+    clearInterval(statusCheck);
+    clearInterval(renewal);
+  };
+}
+
+/** Resolves the run's report, compiles it and streams the file into storage. */
+async function executeRun(deps: ProcessorDependencies, attempt: Attempt, signal: AbortSignal): Promise<ExportedFile> {
+  const target = await resolveRunTarget(deps.prisma, attempt.run);
+  const compiled = compileRunTarget(target, attempt.run, { format: attempt.format, escapeFormulas: attempt.escapeFormulas });
+  return exportReport({
+    reportingPool: deps.reportingPool,
+    storage: deps.storage,
+    compiled,
+    objectKey: attempt.objectKey,
+    filename: `${attempt.run.reportId}-${attempt.run.id}`,
+    compress: attempt.compress,
+    statementTimeoutMs: attempt.timeoutSeconds * 1000,
+    signal,
+    onUploadStarted: () => {
+      attempt.uploadStarted = true;
+      void recordAttemptProgress(deps.prisma, attempt.lease, { stage: 'uploading' }).catch(() => {});
+    },
+  });
+}
+
+async function settleSuccess(deps: ProcessorDependencies, attempt: Attempt, file: ExportedFile, ms: number) {
+  const succeeded = await succeedAttempt(
+    deps.prisma,
+    attempt.lease,
+    { contentType: attempt.compress ? 'zip' : attempt.format, objectKey: attempt.objectKey, size: file.size, rows: file.rows },
+    { resultRetentionSeconds: deps.config.RESULT_RETENTION_SECONDS },
+  );
+  if (!succeeded) {
+    // Canceled, or taken over by another attempt, while this one exported: its file is nobody's
+    // result. Only this attempt's own object is deleted (the key carries the attempt number).
+    attempt.log.info('the attempt no longer holds the run; discarding its file');
+    await deleteObject(deps.storage, attempt.objectKey).catch(() => {});
+    return;
+  }
+  attempt.log.info({ rows: file.rows, bytes: file.size, ms }, 'report run succeeded');
+}
+
+async function settleFailure(
+  deps: ProcessorDependencies,
+  attempt: Attempt,
+  job: Job<ReportRunJob>,
+  token: string | undefined,
+  signal: AbortSignal,
+  error: unknown,
+  ms: number,
+): Promise<void> {
+  const { log, lease } = attempt;
+  if (attempt.uploadStarted) await deleteObject(deps.storage, attempt.objectKey).catch(() => {});
+  const aborted = abortReasonOf(signal);
+  if (aborted?.kind === 'canceled') {
+    log.info({ ms }, 'report run canceled; query and upload stopped');
+    return;
+  }
+  if (aborted?.kind === 'lease_lost') {
+    log.warn({ ms }, 'the attempt lost the run to another attempt; stopped without writing');
+    return;
+  }
+  if (aborted?.kind === 'shutdown') {
+    // Back to the queue as if never started: the attempt is given back and the lease released,
+    // so the next worker takes the run at once and its attempts count stays honest.
+    log.info('worker shutting down; returning the run to the queue');
+    await returnAttempt(deps.prisma, lease).catch((returnError: unknown) =>
+      log.error({ err: returnError }, 'could not release the run; it is retaken once its lease lapses'),
+    );
+    await job.moveToDelayed(Date.now(), token);
+    throw new DelayedError();
+  }
+  const failure: FailureDetails =
+    aborted?.kind === 'timeout'
+      ? { code: 'timeout', message: `The run exceeded its ${aborted.seconds} s time limit.`, retryable: false }
+      : classifyFailure(aborted?.kind === 'fault' ? aborted.error : error);
+  const attemptsAllowed = job.opts.attempts ?? 1;
+  if (failure.retryable && job.attemptsMade + 1 < attemptsAllowed) {
+    log.warn({ err: error, code: failure.code }, 'transient failure; will retry');
+    await requeueAttempt(deps.prisma, lease).catch(() => {});
+    throw error;
+  }
+  log.error({ err: error, code: failure.code }, 'report run failed');
+  if (!(await failAttempt(deps.prisma, lease, failure))) log.info('the attempt no longer holds the run; failure not recorded');
+  throw new UnrecoverableError(failure.message);
 }

@@ -6,6 +6,8 @@ export type RunAbortReason =
   | { kind: 'canceled' }
   | { kind: 'timeout'; seconds: number }
   | { kind: 'shutdown' }
+  /** Another attempt took the run (or it ended) while this one still worked: stop, write nothing. */
+  | { kind: 'lease_lost' }
   /** An error escaped the run's own handling (see the process guard); the attempt fails with it. */
   | { kind: 'fault'; error: unknown };
 

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
 import type { Config, Logger } from '@reportrun/config';
 import { createDatabase, createPool } from '@reportrun/db';
@@ -55,6 +57,7 @@ export async function startReportRunWorker(
   const connection = createRedisConnection(config.REDIS_URL, 'worker');
   const subscriber = createRedisConnection(config.REDIS_URL, 'worker');
   const activeRuns = new ActiveRuns();
+  const workerId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const unsubscribe = await subscribeRunCancels(subscriber, config.QUEUE_PREFIX, (runId) => {
     if (activeRuns.abort(runId, { kind: 'canceled' })) logger.info({ runId }, 'cancel requested');
   });
@@ -68,6 +71,7 @@ export async function startReportRunWorker(
       config,
       activeRuns,
       statusCheckIntervalMs: tuning.statusCheckIntervalMs,
+      workerId,
     }),
     {
       connection,
@@ -80,7 +84,7 @@ export async function startReportRunWorker(
   );
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
   await worker.waitUntilReady();
-  logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker ready');
+  logger.info({ concurrency: config.WORKER_CONCURRENCY, workerId }, 'worker ready');
 
   let closing: Promise<void> | undefined;
   return {

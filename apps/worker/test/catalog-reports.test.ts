@@ -8,7 +8,7 @@ import {
 } from '@reportrun/reports';
 import { createStorageFromConfig, presignDownload, type Storage } from '@reportrun/storage';
 import { createTestEnvironment, type TestEnvironment } from '@reportrun/testing';
-import { exportReport } from '../src/index.ts';
+import { exportReport } from '@reportrun/runner';
 import { neutralised, parseCsv, parseJsonLines, renderCsv, type Cell } from './file-formats.ts';
 import {
   inInterval,

@@ -46,6 +46,14 @@ export const configSchema = z.object({
   RECONCILE_MAX_REQUEUES: z.coerce.number().int().min(0).default(3),
   /** Slack past a run's timeout (from `active_at`) before the reconciler fails it as `timeout`. */
   RECONCILE_TIMEOUT_MARGIN_SECONDS: z.coerce.number().min(0).default(300),
+  /**
+   * How long a worker's hold on a run lasts without renewal (renewed every third of it). A run
+   * whose lease lapsed is presumed abandoned: the reconciler may re-enqueue it and the next
+   * attempt counts a crash. Fractions of a second are allowed for tests.
+   */
+  WORKER_LEASE_SECONDS: z.coerce.number().positive().default(30),
+  /** Attempts of one run that may end in a worker crash or a lost lease; one more fails it (`worker_crashed`). */
+  RUN_MAX_CRASHES: z.coerce.number().int().min(0).default(3),
   /** Requests one API key may make per minute (fixed window in Redis); over it, 429. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /** Most rows a synchronous saved-report run or export answers; a larger result points to an async run. */

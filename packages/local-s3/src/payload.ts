@@ -75,8 +75,13 @@ export function openPayload(request: IncomingMessage, verified: VerifiedRequest)
   const onError = (error: NodeJS.ErrnoException | null) => {
     if (error) body.destroy(error);
   };
-  if (decoder) pipeline(request, decoder, meter, body, onError);
-  else pipeline(request, meter, body, onError);
+  // The request is piped rather than put in the pipeline: a refused body must not destroy the
+  // socket, or the client would see a reset instead of the error document.
+  const first = decoder ?? meter;
+  request.once('error', (error) => first.destroy(error));
+  request.pipe(first);
+  if (decoder) pipeline(decoder, meter, body, onError);
+  else pipeline(meter, body, onError);
 
   return {
     body,

@@ -56,8 +56,11 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
   for (const name of options.buckets ?? []) {
     if (!store.listBuckets().some((bucket) => bucket.name === name)) await store.createBucket(name);
   }
+  const state = { stopped: false };
   const server = createServer((request, response) => {
-    void handle(store, credentials, request, response);
+    // A client that hangs up mid-response must not take the server down.
+    response.on('error', () => undefined);
+    void handle(store, credentials, state, request, response);
   });
   // Keep-alive sockets would otherwise hold stop() open until they idle out.
   server.keepAliveTimeout = 5_000;
@@ -68,6 +71,7 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
     directory,
     ...credentials,
     async stop() {
+      state.stopped = true;
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -111,7 +115,13 @@ const knownParameters = new Set([
   'delete', 'location', 'x-id',
 ]);
 
-async function handle(store: ObjectStore, credentials: Credentials, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function handle(
+  store: ObjectStore,
+  credentials: Credentials,
+  state: { stopped: boolean },
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
   const requestId = randomBytes(8).toString('hex').toUpperCase();
   response.setHeader('x-amz-request-id', requestId);
   let resource = '/';
@@ -131,7 +141,15 @@ async function handle(store: ObjectStore, credentials: Credentials, request: Inc
     const context: Context = { request, response, store, verified, query: new Map(query), bucketName, key, requestId };
     await route(context);
   } catch (error) {
-    sendError(request, response, error, resource, requestId);
+    if (error instanceof S3Error) {
+      sendError(request, response, error, resource, requestId);
+    } else if (state.stopped || request.destroyed || response.destroyed) {
+      // The client hung up or the server was stopped mid-request: nobody to answer.
+      response.destroy();
+    } else {
+      process.stderr.write(`local S3 server: ${(error as Error)?.stack ?? String(error)}\n`);
+      sendError(request, response, new S3Error(500, 'InternalError', 'We encountered an internal error. Please try again.'), resource, requestId);
+    }
   }
 }
 
@@ -634,13 +652,11 @@ function sendEmpty(response: ServerResponse, status: number): void {
   response.end();
 }
 
-function sendError(request: IncomingMessage, response: ServerResponse, error: unknown, resource: string, requestId: string): void {
+function sendError(request: IncomingMessage, response: ServerResponse, s3Error: S3Error, resource: string, requestId: string): void {
   if (response.headersSent) {
     response.destroy();
     return;
   }
-  const s3Error = error instanceof S3Error ? error : new S3Error(500, 'InternalError', 'We encountered an internal error. Please try again.');
-  if (!(error instanceof S3Error)) process.stderr.write(`local S3 server: ${(error as Error)?.stack ?? String(error)}\n`);
   // Headers set for a success (ETag, Content-Type of the object) must not leak into the error.
   for (const name of response.getHeaderNames()) if (name !== 'x-amz-request-id') response.removeHeader(name);
   const contentRange = (s3Error as S3Error & { contentRange?: string }).contentRange;

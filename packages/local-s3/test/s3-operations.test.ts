@@ -109,6 +109,18 @@ describe('objects', () => {
     expect(await errorName(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'corrupt.txt' })))).toBe('NotFound');
   });
 
+  it('are refused, with an error document rather than a reset, when aws-chunked framing is broken', async () => {
+    const response = await sendSigned(server, {
+      method: 'PUT',
+      path: `/${bucket}/broken.txt`,
+      headers: { 'content-encoding': 'aws-chunked', 'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER', 'x-amz-decoded-content-length': '5' },
+      body: `zz\r\nhello\r\n0\r\n\r\n`,
+    });
+    expect(response.status).toBe(400);
+    expect(await errorCode(response)).toBe('IncompleteBody');
+    expect(await errorName(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'broken.txt' })))).toBe('NotFound');
+  });
+
   it('serve byte ranges', async () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'range.txt', Body: '0123456789' }));
     const middle = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'range.txt', Range: 'bytes=2-5' }));

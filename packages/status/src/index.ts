@@ -7,5 +7,23 @@ export {
   type RunFile,
 } from './transitions.ts';
 export { createReportRun, type NewReportRun } from './create.ts';
-export { markRunRequeued } from './recovery.ts';
+export { markRunRequeued, failAbandonedRun } from './recovery.ts';
 export { markResultExpired, resultExpiredAt } from './result-retention.ts';
+export {
+  startAttempt,
+  renewLease,
+  recordAttemptProgress,
+  succeedAttempt,
+  failAttempt,
+  requeueAttempt,
+  returnAttempt,
+  type AttemptLease,
+  type AttemptStart,
+  type AttemptStartOptions,
+} from './attempts.ts';
+export {
+  decideAttemptStart,
+  type AttemptStartDecision,
+  type AttemptStartPolicy,
+  type RunAtStart,
+} from './attempt-policy.ts';

@@ -1,4 +1,4 @@
-import type { ProgressDetails } from '@reportrun/core';
+import type { FailureDetails, ProgressDetails } from '@reportrun/core';
 import type { PrismaClient, ReportRun } from '@reportrun/db';
 
 /**
@@ -6,15 +6,18 @@ import type { PrismaClient, ReportRun } from '@reportrun/db';
  * one conditional UPDATE, like every transition: it holds only while the run is still running
  * and nobody else has re-enqueued it since `seenRequeueCount` was read, so two schedulers (or a
  * worker finishing at that instant) can never both win or push the count past its limit.
+ * It also holds only while no worker holds a live lease on the run (as of `now`), so a run a
+ * worker took meanwhile is never queued a second time.
  * Returns the updated run, or null when the caller lost and must not enqueue.
  */
 export async function markRunRequeued(
   prisma: PrismaClient,
   runId: string,
   seenRequeueCount: number,
+  now: Date = new Date(),
 ): Promise<ReportRun | null> {
   const [run] = await prisma.reportRun.updateManyAndReturn({
-    where: { id: runId, status: 'running', requeueCount: seenRequeueCount },
+    where: { id: runId, status: 'running', requeueCount: seenRequeueCount, ...withoutLiveLease(now) },
     data: {
       requeueCount: { increment: 1 },
       // Whatever stage a lost attempt had reached, the run now waits in the queue again.
@@ -23,3 +26,23 @@ export async function markRunRequeued(
   });
   return run ?? null;
 }
+
+/**
+ * The reconciler fails a run that can no longer finish (timed out, report gone, lost too often).
+ * Conditional on no worker holding a live lease, so a run that a worker started since the
+ * reconciler looked is left to that worker.
+ */
+export async function failAbandonedRun(
+  prisma: PrismaClient,
+  runId: string,
+  details: FailureDetails,
+  now: Date = new Date(),
+): Promise<ReportRun | null> {
+  const [run] = await prisma.reportRun.updateManyAndReturn({
+    where: { id: runId, status: 'running', ...withoutLiveLease(now) },
+    data: { status: 'failed', failedAt: new Date(), statusDetails: details, leaseOwner: null, leaseAttempt: null, leaseExpiresAt: null },
+  });
+  return run ?? null;
+}
+
+const withoutLiveLease = (now: Date) => ({ OR: [{ leaseExpiresAt: null }, { leaseExpiresAt: { lte: now } }] });

@@ -1,0 +1,60 @@
+import { DomainError, hasPrefix, idPrefix, type ResultFormat } from '@reportrun/core';
+import { findSavedReport, type PrismaClient, type ReportRun, type SavedReport } from '@reportrun/db';
+import {
+  compileReportSql,
+  compileSavedReportSql,
+  findCatalogReport,
+  validateReportParameters,
+  type CatalogReport,
+  type CompiledReport,
+} from '@reportrun/reports';
+
+/** What a run runs: a report of the catalog (code) or a team's saved report (a row). */
+export type RunTarget = { kind: 'catalog'; report: CatalogReport } | { kind: 'saved'; report: SavedReport };
+
+/** The run's report no longer exists; the run can never succeed. */
+export class ReportNotFound extends DomainError {
+  constructor(reportId: string, kind: RunTarget['kind']) {
+    super('report_not_found', 404, 'Report not found', {
+      detail:
+        kind === 'saved'
+          ? `The saved report '${reportId}' was deleted.`
+          : `The report '${reportId}' is no longer in the catalog.`,
+    });
+    this.name = 'ReportNotFound';
+  }
+}
+
+/**
+ * Resolves what a run runs, the one place that decides "catalog or saved": `report_…` names a
+ * team's saved report, looked up in the run's own team and mode; any other id is in the catalog.
+ * Throws ReportNotFound when the report is gone.
+ */
+export async function resolveRunTarget(
+  prisma: PrismaClient,
+  run: Pick<ReportRun, 'reportId' | 'teamId' | 'livemode'>,
+): Promise<RunTarget> {
+  if (hasPrefix(run.reportId, idPrefix.report)) {
+    const saved = await findSavedReport(prisma, { teamId: run.teamId, livemode: run.livemode }, run.reportId);
+    if (!saved) throw new ReportNotFound(run.reportId, 'saved');
+    return { kind: 'saved', report: saved };
+  }
+  const report = findCatalogReport(run.reportId);
+  if (!report) throw new ReportNotFound(run.reportId, 'catalog');
+  return { kind: 'catalog', report };
+}
+
+/**
+ * The run's SQL. A catalog run's stored parameters are checked against the catalog again; a
+ * saved report is compiled from its definition as stored now (one that no longer fits its
+ * dataset fails as `saved_report_invalid`).
+ */
+export function compileRunTarget(
+  target: RunTarget,
+  run: Pick<ReportRun, 'reportParameters'>,
+  options: { format: ResultFormat; escapeFormulas: boolean },
+): CompiledReport {
+  if (target.kind === 'saved') return compileSavedReportSql(target.report.id, target.report.definition, options);
+  const { values } = validateReportParameters(target.report, run.reportParameters as Record<string, unknown>);
+  return compileReportSql(target.report, values, options);
+}
