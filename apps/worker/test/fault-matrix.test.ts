@@ -33,6 +33,7 @@ const fastRecovery: Record<string, string> = {
   WORKER_LOCK_DURATION_MS: '3000',
   WORKER_STALLED_INTERVAL_MS: '1000',
   WORKER_STATUS_CHECK_MS: '500',
+  WORKER_LEASE_SECONDS: '3',
 };
 
 interface Format {
@@ -158,6 +159,13 @@ async function createRun(format: Format, extra: Record<string, unknown> = {}): P
 const readRun = async (id: string): Promise<ReportRun> => (await db.prisma.reportRun.findUniqueOrThrow({ where: { id } }));
 const terminalAt = (run: ReportRun) => run.succeededAt ?? run.failedAt ?? run.canceledAt;
 
+async function runsRunningPastTheirLease(): Promise<string[]> {
+  const { rows } = await db.pool.query<{ id: string }>(
+    `SELECT id FROM report_runs WHERE status = 'running' AND lease_expires_at < now()`,
+  );
+  return rows.map((row) => row.id);
+}
+
 interface CopyBackend {
   pid: number;
   state: string;
@@ -255,6 +263,7 @@ const faults: Fault[] = [
       expect(sigtermVictim!.child.exitCode, 'a drained worker exits cleanly').toBe(0);
       expect(run.status, JSON.stringify(run.statusDetails)).toBe('succeeded');
       expect(run.attempts, 'the drained attempt is not spent').toBe(1);
+      expect(run.crashCount, 'a drained attempt is not a crash').toBe(0);
       expect(Number(run.fileRows)).toBe(seededRows);
     },
   },
@@ -275,6 +284,8 @@ const faults: Fault[] = [
       expect(sigkillVictim!.child.signalCode).toBe('SIGKILL');
       expect(run.status, JSON.stringify(run.statusDetails)).toBe('succeeded');
       expect(run.attempts).toBe(2);
+      // Counted when the next attempt took the run over a lease that had lapsed, not a live one.
+      expect(run.crashCount, 'the killed attempt counts as a crash').toBe(1);
       expect(Number(run.fileRows)).toBe(seededRows);
     },
   },
@@ -398,6 +409,7 @@ const faults: Fault[] = [
     check(run, expect) {
       expect(run.status, JSON.stringify(run.statusDetails)).toBe('succeeded');
       expect(run.attempts, 'no second attempt starts beside a live one').toBe(1);
+      expect(run.crashCount).toBe(0);
       expect(Number(run.fileRows)).toBe(seededRows);
     },
   },
@@ -451,6 +463,12 @@ describe.each(faults)('$whose', (fault) => {
         `a worker died:\n${worker.output().slice(-3000)}`,
       ).toEqual({ exitCode: null, signal: null });
     }
+    // A run whose worker is gone does not stay `running` once its lease has lapsed: it is
+    // taken over or ended.
+    const lapsed = await waitFor(runsRunningPastTheirLease, (ids) => ids.length === 0, { timeoutMs: 20_000 }).catch(
+      runsRunningPastTheirLease,
+    );
+    expect(lapsed, 'runs still running past their lease').toEqual([]);
     expect(scheduler.child.exitCode, `the scheduler died:\n${scheduler.output().slice(-3000)}`).toBeNull();
 
     // Whatever an interrupted attempt left (a partial object, an open multipart upload) is
