@@ -55,7 +55,7 @@ let scheduler: ServiceProcess;
 let apiUrl: string;
 let apiKey: string;
 let teamId: string;
-/** Every worker process this file started, and the one it meant to kill, if any. */
+/** Every worker process this file started; the ones signalled on purpose are also listed apart. */
 const workers: ServiceProcess[] = [];
 const killedOnPurpose = new Set<ServiceProcess>();
 const stoppedOnPurpose = new Set<ServiceProcess>();
@@ -215,7 +215,7 @@ interface Fault {
   inject(): Promise<Injected>;
   /** The run's terminal state as this fault requires it. */
   check(run: ReportRun, expect: ExpectStatic): void;
-  /** Runs on the shared fleet of two workers (replacing any an earlier row lost). */
+  /** Runs on the shared fleet worker (replaced first if an earlier row lost it). */
   onFleet?: boolean;
   /** How the cell's name ends: what becomes of the workers. */
   workers?: string;
@@ -398,8 +398,8 @@ const faults: Fault[] = [
       );
       const at = Date.now();
       await deleteRedisKeys(environment.env.REDIS_URL!, environment.env.QUEUE_PREFIX!);
-      // Two full reconciler passes see the runs with their jobs gone while the first attempt
-      // is still exporting; only then may the export go on.
+      // At least two full reconciler passes (three pass lines after the flush) see the runs with
+      // their jobs gone while the first attempt is still exporting; only then may it go on.
       const passes = () => scheduler.output().split('"reconcile pass"').length - 1;
       const before = passes();
       await waitFor(async () => passes(), (count) => count >= before + 3, { timeoutMs: 10_000 });

@@ -40,10 +40,10 @@ export async function startStorageLine(target: string): Promise<StorageLine> {
   const { port } = server.address() as AddressInfo;
   let up = true;
 
-  const stop = async (target: Server) => {
+  const stop = async (listener: Server) => {
     if (!up) return;
     up = false;
-    const closed = new Promise<void>((resolve) => target.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
     // resetAndDestroy sends RST, like a server process that vanished mid-request.
     for (const socket of sockets) socket.resetAndDestroy();
     sockets.clear();
