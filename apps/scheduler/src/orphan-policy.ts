@@ -62,9 +62,10 @@ export type OrphanDecision =
  * retention sweep's job, which also records the expiry on the run.
  *
  * Objects are removed only when no run points at them and none ever can: the run is gone or
- * has ended. A superseded attempt's finished object is left until its run ends, because a
- * stale attempt whose writes are not fenced may still mark the run succeeded with that key;
- * once the run has ended the next sweep takes it. Aborting a superseded or lapsed attempt's
+ * has ended, or (where runs carry leases, so every write of an attempt is fenced by its attempt
+ * number) a newer attempt has started. Without leases a stale attempt could still mark the run
+ * succeeded with its key, so its object waits until the run ends. A lapsed lease never frees an
+ * object: its holder may still renew and finish. Aborting a superseded or lapsed attempt's
  * pending upload is always safe: that attempt must not finish anyway.
  */
 export function decideOrphan(
@@ -82,11 +83,14 @@ export function decideOrphan(
     return { action: 'keep', why: 'current_result' };
   }
   if (run.status !== 'running') return { action: 'remove', reason: 'run_ended' };
-  if (leftover.kind === 'object') return { action: 'keep', why: 'attempt_live' };
-  if (run.attempts > leftover.attempt) return { action: 'remove', reason: 'attempt_superseded' };
-  if (run.lease && run.lease.attempt > leftover.attempt) {
-    return { action: 'remove', reason: 'attempt_superseded' };
+  const superseded = run.attempts > leftover.attempt || (run.lease?.attempt ?? 0) > leftover.attempt;
+  if (leftover.kind === 'object') {
+    const fenced = run.lease !== undefined;
+    return fenced && superseded
+      ? { action: 'remove', reason: 'attempt_superseded' }
+      : { action: 'keep', why: 'attempt_live' };
   }
+  if (superseded) return { action: 'remove', reason: 'attempt_superseded' };
   if (
     run.lease &&
     run.lease.attempt === leftover.attempt &&

@@ -97,7 +97,20 @@ describe('what the orphan cleanup removes', () => {
     });
   });
 
-  it('not the finished object of a replaced attempt while its run still runs (it could still be marked the result)', () => {
+  it('the finished object of a replaced attempt where attempts are fenced by their lease', () => {
+    const leased = running(2, { lease: { attempt: 2, expiresAt: new Date(now.getTime() + 30_000) } });
+    expect(decideOrphan(object(1), leased, policy, now)).toEqual({
+      action: 'remove',
+      reason: 'attempt_superseded',
+    });
+    expect(decideOrphan(object(1), running(2, { lease: null }), policy, now)).toEqual({
+      action: 'remove',
+      reason: 'attempt_superseded',
+    });
+    expect(decideOrphan(object(2), leased, policy, now)).toEqual({ action: 'keep', why: 'attempt_live' });
+  });
+
+  it('not the finished object of a replaced attempt without leases (an unfenced attempt could still make it the result)', () => {
     expect(decideOrphan(object(1), running(2), policy, now)).toEqual({ action: 'keep', why: 'attempt_live' });
   });
 

@@ -134,6 +134,10 @@ const reportRun: AllScalars<Prisma.ReportRunUncheckedCreateInput, typeof Prisma.
   fileObjectKey: 'team_roundtrip/reprun_roundtrip/report.zip',
   fileExpiresAt: new Date('2024-01-10T00:00:00.006Z'),
   requeueCount: 2,
+  leaseOwner: 'worker-host:4242:0a1b2c3d',
+  leaseAttempt: 2,
+  leaseExpiresAt: new Date('2024-01-03T00:00:30.007Z'),
+  crashCount: 1,
 };
 
 const idempotencyKey: AllScalars<
@@ -280,6 +284,10 @@ const roundTrips: RoundTrip[] = [
       fileObjectKey: null,
       fileExpiresAt: null,
       requeueCount: 3,
+      leaseOwner: null,
+      leaseAttempt: null,
+      leaseExpiresAt: null,
+      crashCount: 4,
     } satisfies Prisma.ReportRunUncheckedUpdateInput;
     return {
       model: Prisma.ModelName.ReportRun,

@@ -8,7 +8,7 @@ import { S3Error, malformedXml, noSuchKey } from './errors.ts';
 import { ObjectStore, minimumPartSize, type Headers, type ObjectMeta, type PartMeta } from './object-store.ts';
 import { openPayload, readSmallPayload } from './payload.ts';
 import { decodeComponent, splitTarget, uriEncode, verifyRequest, type Credentials, type VerifiedRequest } from './signature.ts';
-import { element, elements, unescapeXml, xmlDocument, type XmlNode } from './xml.ts';
+import { element, elements, xmlDocument, type XmlNode } from './xml.ts';
 
 export interface LocalS3 {
   endpoint: string;
@@ -57,11 +57,15 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
     if (!store.listBuckets().some((bucket) => bucket.name === name)) await store.createBucket(name);
   }
   const state = { stopped: false };
-  const server = createServer((request, response) => {
+  const onRequest = (expectsContinue: boolean) => (request: IncomingMessage, response: ServerResponse) => {
     // A client that hangs up mid-response must not take the server down.
     response.on('error', () => undefined);
-    void handle(store, credentials, state, request, response);
-  });
+    void handle(store, credentials, state, request, response, expectsContinue);
+  };
+  const server = createServer(onRequest(false));
+  // With `Expect: 100-continue` (the SDK sends it for large bodies) the body is invited only
+  // once the signature holds, as S3 does; a refused client never sends it.
+  server.on('checkContinue', onRequest(true));
   // Keep-alive sockets would otherwise hold stop() open until they idle out.
   server.keepAliveTimeout = 5_000;
   const port = await listen(server, options.port ?? 0);
@@ -121,6 +125,7 @@ async function handle(
   state: { stopped: boolean },
   request: IncomingMessage,
   response: ServerResponse,
+  expectsContinue: boolean,
 ): Promise<void> {
   const requestId = randomBytes(8).toString('hex').toUpperCase();
   response.setHeader('x-amz-request-id', requestId);
@@ -132,6 +137,7 @@ async function handle(
     const key = rawKey.map(decodeComponent).join('/');
     resource = `/${bucketName}${rawKey.length > 0 ? `/${key}` : ''}`;
     const verified = verifyRequest({ method: request.method ?? 'GET', url: request.url ?? '/', headers: headerMap(request.rawHeaders) }, credentials);
+    if (expectsContinue) response.writeContinue();
     for (const [name] of query) {
       // x-amz-* parameters are headers a presigner moved into the query (x-amz-checksum-mode, …).
       if (!knownParameters.has(name) && !name.startsWith('response-') && !name.toLowerCase().startsWith('x-amz-')) {
@@ -517,7 +523,7 @@ async function completeMultipartUpload(context: Context, uploadId: string): Prom
   if (!body.includes('<CompleteMultipartUpload')) throw malformedXml();
   const listed = elements(body, 'Part').map((part) => ({
     partNumber: Number(element(part, 'PartNumber')),
-    etag: unescapeXml(element(part, 'ETag') ?? '').replace(/"/g, '').trim(),
+    etag: (element(part, 'ETag') ?? '').replace(/"/g, '').trim(),
   }));
   if (listed.length === 0 || listed.some((part) => !Number.isInteger(part.partNumber))) throw malformedXml();
   const parts: PartMeta[] = [];
