@@ -16,7 +16,8 @@ import {
   seedDemo,
 } from '@reportrun/db';
 import { createStorageFromConfig, ensureBucket } from '@reportrun/storage';
-import { assertLocalServices, startLocalS3, type LocalS3 } from '@reportrun/testing';
+import { startLocalS3, type LocalS3 } from '@reportrun/local-s3';
+import { assertLocalServices } from '@reportrun/testing';
 import { startScheduler } from '@reportrun/scheduler';
 import { startReportRunWorker } from '@reportrun/worker';
 

@@ -17,8 +17,6 @@ declare module 'vitest' {
       accessKeyId: string;
       secretAccessKey: string;
       region: string;
-      /** Set for the loopback server: lets tests see multipart uploads it cannot list. */
-      localDirectory?: string;
     };
   }
 }
@@ -65,7 +63,6 @@ async function setup(project: TestProject, options: GlobalSetupOptions) {
       accessKeyId: localS3.accessKeyId,
       secretAccessKey: localS3.secretAccessKey,
       region: 'us-east-1',
-      localDirectory: localS3.directory,
     });
   }
 

@@ -1,39 +1,28 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
-import { inject } from 'vitest';
 import type { Config } from '@reportrun/config';
 import { harnessS3Client } from './test-environment.ts';
 
 /**
- * Keys of multipart uploads started but neither completed nor aborted under `prefix`. Asks the
- * storage server (MinIO and AWS list them); the loopback server does not implement that call,
- * so for it the uploads it keeps on disk are read instead.
+ * Keys of multipart uploads started but neither completed nor aborted under `prefix`, as the
+ * storage server lists them (ListMultipartUploads: the loopback server, Ceph RGW, MinIO and AWS
+ * all answer it), following the listing across pages.
  */
 export async function pendingMultipartUploads(config: Config, prefix: string): Promise<string[]> {
   const s3 = harnessS3Client(config);
   try {
-    const listed = await s3.send(new ListMultipartUploadsCommand({ Bucket: config.S3_BUCKET, Prefix: prefix }));
-    return (listed.Uploads ?? []).flatMap((upload) => (upload.Key ? [upload.Key] : []));
-  } catch (error) {
-    const directory = inject('reportrunS3').localDirectory;
-    if ((error as { name?: string }).name !== 'NotImplemented' || !directory) throw error;
-    return loopbackPendingUploads(join(directory, config.S3_BUCKET, '._S3rver_uploads'), prefix);
+    const keys: string[] = [];
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      const listed = await s3.send(
+        new ListMultipartUploadsCommand({ Bucket: config.S3_BUCKET, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+      );
+      for (const upload of listed.Uploads ?? []) if (upload.Key) keys.push(upload.Key);
+      if (!listed.IsTruncated) return keys;
+      keyMarker = listed.NextKeyMarker;
+      uploadIdMarker = listed.NextUploadIdMarker;
+    }
   } finally {
     s3.destroy();
   }
-}
-
-async function loopbackPendingUploads(uploadsDirectory: string, prefix: string): Promise<string[]> {
-  let uploadIds: string[];
-  try {
-    uploadIds = await readdir(uploadsDirectory);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  const keys = await Promise.all(
-    uploadIds.map((id) => readFile(join(uploadsDirectory, id, 'key'), 'utf8').catch(() => '')),
-  );
-  return keys.filter((key) => key.startsWith(prefix));
 }
