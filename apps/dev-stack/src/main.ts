@@ -26,6 +26,35 @@ const stateDirectory = resolve(repositoryRoot, process.env.REPORTRUN_STATE_DIR ?
 const logger = createLogger('dev', process.env.LOG_LEVEL ?? 'info');
 let config = loadConfigOrExit();
 
+// Ctrl-C or a SIGTERM must free the ports at once, whatever stage the start is in: each part
+// registers how to close itself as soon as it runs, and stop() closes them newest first.
+const closers: Array<() => Promise<unknown>> = [];
+/** Past this, a part that will not close is abandoned: the process exits and the OS frees its sockets. */
+const stopGraceMs = 10_000;
+const parentPid = process.ppid;
+let stopping = false;
+async function stop(reason: string): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    logger.info({ reason }, 'stopping');
+    setTimeout(() => {
+      logger.error({ graceMs: stopGraceMs }, 'parts of the stack did not close in time; exiting anyway');
+      process.exit(1);
+    }, stopGraceMs).unref();
+    for (const close of closers.reverse()) {
+      await close().catch((error: unknown) => logger.error({ err: error }, 'closing part of the stack failed'));
+    }
+    process.exit(0);
+  }
+  return new Promise<never>(() => {});
+}
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));
+// A parent killed outright (SIGKILL of `pnpm dev`) cannot pass a signal on; orphaned, stop too.
+setInterval(() => {
+  if (process.ppid !== parentPid) void stop('parent process exited');
+}, 1_000).unref();
+
 try {
   await assertLocalServices(config.DATABASE_URL, config.REDIS_URL);
 } catch (error) {
@@ -44,6 +73,8 @@ if (!config.S3_ENDPOINT) {
     directory: `${stateDirectory}/s3`,
     port: Number(process.env.LOCAL_S3_PORT ?? 4569),
   });
+  const started = localS3;
+  closers.push(() => started.stop());
   config = {
     ...config,
     S3_ENDPOINT: localS3.endpoint,
@@ -75,8 +106,11 @@ const key = await createApiKey(db.prisma, { teamId: demoTeamId, livemode: false,
 await db.close();
 
 const api = await startApiServer(config, createLogger('api', config.LOG_LEVEL));
+closers.push(() => api.close());
 const worker = await startReportRunWorker(config, createLogger('worker', config.LOG_LEVEL));
+closers.push(() => worker.close());
 const scheduler = await startScheduler(config, createLogger('scheduler', config.LOG_LEVEL));
+closers.push(() => scheduler.close());
 
 process.stdout.write(`
 ReportRun is running.
@@ -93,15 +127,3 @@ Then fetch it until "status" is "succeeded" and download result.file.download_ur
 
 `);
 
-let stopping = false;
-async function stop() {
-  if (stopping) return;
-  stopping = true;
-  await api.close();
-  await scheduler.close();
-  await worker.close();
-  await localS3?.stop();
-  process.exit(0);
-}
-process.on('SIGINT', () => void stop());
-process.on('SIGTERM', () => void stop());

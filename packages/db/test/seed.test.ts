@@ -146,6 +146,28 @@ describe('seedLedger', () => {
     expect(found[0]!.last.getTime()).toBeLessThan(ledgerEnd.getTime());
   });
 
+  it('leaves the planner fresh statistics of the tables it filled, without waiting for autovacuum', async () => {
+    const before = await db.pool.query<{ now: Date }>('SELECT now() AS now');
+    await seedLedger(db.pool, rows);
+    // reltuples is only exact after an ANALYZE that read the whole (small) table, and
+    // last_analyze is set by a manual ANALYZE only (autovacuum sets last_autoanalyze).
+    const { rows: found } = await db.pool.query<{ relname: string; reltuples: number; last_analyze: Date | null }>(
+      `SELECT c.relname, c.reltuples::float8 AS reltuples, s.last_analyze
+       FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid
+       WHERE s.schemaname = 'dataset' AND s.relname IN ('balance_transactions', 'payouts')
+       ORDER BY c.relname`,
+    );
+    const payouts = await count('SELECT count(*) AS count FROM dataset.payouts');
+    expect(payouts).toBeGreaterThan(0);
+    expect(found.map(({ relname, reltuples }) => ({ relname, reltuples }))).toEqual([
+      { relname: 'balance_transactions', reltuples: rows },
+      { relname: 'payouts', reltuples: payouts },
+    ]);
+    for (const table of found) {
+      expect(table.last_analyze?.getTime(), table.relname).toBeGreaterThanOrEqual(before.rows[0]!.now.getTime());
+    }
+  });
+
   it("marks the 'balance_transactions' dataset as freshly materialized", async () => {
     // An old timestamp first, so the check sees the seed overwrite it rather than insert once.
     await db.pool.query(

@@ -4,7 +4,18 @@ import { loadConfigOrExit } from '@reportrun/config';
 import { createDatabase } from '../client.ts';
 import { seedDemo } from '../seed.ts';
 
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '100000' } } });
+// pnpm hands a literal `--` through, once for `pnpm db:seed --rows N` (the root script ends in
+// `--`) and twice for `pnpm db:seed -- --rows N`; parseArgs would read what follows as positionals.
+let values: { rows: string };
+try {
+  ({ values } = parseArgs({
+    args: process.argv.slice(2).filter((argument) => argument !== '--'),
+    options: { rows: { type: 'string', default: '100000' } },
+  }));
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\nUsage: pnpm db:seed [--rows N]\n`);
+  process.exit(64);
+}
 const rows = Number(values.rows);
 if (!Number.isInteger(rows) || rows < 0 || rows > 100_000_000) {
   process.stderr.write(`--rows must be a whole number from 0 to 100000000, not '${values.rows}'\n`);

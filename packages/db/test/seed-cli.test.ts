@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countLedgerRows, createDatabase, type Database } from '@reportrun/db';
+import { createTestEnvironment, type TestEnvironment } from '@reportrun/testing';
+
+const repositoryRoot = fileURLToPath(new URL('../../..', import.meta.url));
+
+let environment: TestEnvironment;
+let db: Database;
+
+beforeAll(async () => {
+  environment = await createTestEnvironment();
+  db = createDatabase(environment.config.DATABASE_URL);
+});
+
+afterAll(async () => {
+  await db?.close();
+  await environment?.cleanup();
+});
+
+interface CommandResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command from the repository root, the way the README tells a user to, on this file's database. */
+function run(command: string, args: string[]): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: repositoryRoot,
+      env: { ...process.env, ...environment.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('pnpm db:seed', () => {
+  it('takes --rows straight after the script name', async () => {
+    const result = await run('pnpm', ['--silent', 'db:seed', '--rows', '25']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Seeded 25 ledger rows');
+    expect(await countLedgerRows(db.pool)).toBe(25);
+  });
+
+  it('takes --rows after a separating --', async () => {
+    const result = await run('pnpm', ['--silent', 'db:seed', '--', '--rows', '31']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Seeded 31 ledger rows');
+    expect(await countLedgerRows(db.pool)).toBe(31);
+  });
+
+  it('refuses an unknown option with a usage message and exit code 64, seeding nothing', async () => {
+    const result = await run('pnpm', ['--silent', 'db:seed', '--rowz', '5']);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toContain('Usage: pnpm db:seed');
+    expect(await countLedgerRows(db.pool)).toBe(31);
+  });
+});
