@@ -237,8 +237,11 @@ describe('timeouts, retries and crashes', () => {
   it('an unreachable storage server is a transient fault: the run is retried and succeeds once storage is back', async () => {
     const cutOff = await startWorker({ S3_ENDPOINT: 'http://127.0.0.1:1' });
     const id = await createRun();
-    const waiting = await waitFor(() => getRun(id), (run) => run.attempts === 1 && run.status_details.stage === 'queued', {
+    // Any failed attempt waiting for its retry will do: on a busy machine, polling can miss the
+    // first one while the backoff has already moved on to the next.
+    const waiting = await waitFor(() => getRun(id), (run) => run.attempts >= 1 && run.status_details.stage === 'queued', {
       timeoutMs: 20_000,
+      intervalMs: 20,
     });
     expect(waiting.status).toBe('running');
     await cutOff.stop('SIGKILL');

@@ -31,7 +31,7 @@ export function spawnService(entry: string, options: { cwd: string; env: Record<
   return {
     child,
     output: () => output,
-    waitForOutput(pattern, timeoutMs = 30_000) {
+    waitForOutput(pattern, timeoutMs = 90_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const match = output.match(pattern);
