@@ -86,6 +86,14 @@ fi
 # A cluster left over from an earlier run (killed CI job) would hold the ports.
 stop_cluster
 mkdir -p "$dir/mon/ceph-a" "$dir/osd/ceph-0" "$dir/rgw" "$dir/run" "$log"
+# Another cluster on the same ports would answer our commands with its own fsid (the OSD then
+# fails with 'wrong fsid'); say so plainly instead.
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for port in "$mon_port" "$rgw_port"; do
+  if port_taken "$port"; then
+    fail "127.0.0.1:$port is already in use (another Ceph cluster?); set CEPH_MON_PORT / CEPH_RGW_PORT"
+  fi
+done
 
 fsid=$(cat /proc/sys/kernel/random/uuid)
 cat >"$conf" <<EOF

@@ -31,6 +31,7 @@ export function createApp(deps: ApiDependencies): express.Express {
       redis: deps.redis,
       keyPrefix: deps.config.QUEUE_PREFIX,
       limitPerMinute: deps.config.RATE_LIMIT_PER_MINUTE,
+      timeoutMs: deps.config.RATE_LIMIT_TIMEOUT_MS,
       logger: deps.logger,
     }),
   );

@@ -56,6 +56,8 @@ export const configSchema = z.object({
   RUN_MAX_CRASHES: z.coerce.number().int().min(0).default(3),
   /** Requests one API key may make per minute (fixed window in Redis); over it, 429. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  /** How long a request waits for the rate-limit counter before it is let through uncounted (fail open). */
+  RATE_LIMIT_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(250),
   /** Most rows a synchronous saved-report run or export answers; a larger result points to an async run. */
   SAVED_REPORT_SYNC_MAX_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   /** statement_timeout of a synchronous saved-report query. */
