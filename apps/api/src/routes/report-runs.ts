@@ -44,14 +44,14 @@ export const createReportRunRoute = defineRoute({
       // Here the missing report is named by the request, not run by a run.
       throw error instanceof ReportNotFound ? error.asParameter() : error;
     });
-    const record = runRecordOf(target, body.report_parameters);
+    const { defaultTimeoutSeconds, ...record } = runRecordOf(target, body.report_parameters);
     const run = await createReportRun(deps.prisma, {
       teamId: principal.teamId,
       livemode: principal.livemode,
       ...record,
       resultOptions: body.result_options,
       timeoutSeconds: Math.min(
-        body.timeout_seconds ?? record.defaultTimeoutSeconds,
+        body.timeout_seconds ?? defaultTimeoutSeconds,
         deps.config.RUN_TIMEOUT_SECONDS_MAX,
       ),
       createdBy: principal.keyId,
