@@ -14,8 +14,9 @@ import { enqueueReportRun, requestRunCancel } from '@reportrun/queue';
 import { resolveStoredQuery, validateReportParameters } from '@reportrun/reports';
 import { resolveRunTarget, type RunTarget } from '@reportrun/runner';
 import { createReportRun, markRunCanceled, markRunFailed } from '@reportrun/status';
-import { findScopedReportRun } from '@reportrun/db';
+import { findScopedReportRun, type ApiKeyPrincipal, type ReportRun } from '@reportrun/db';
 import { z } from 'zod';
+import type { ApiDependencies } from '../dependencies.ts';
 import { principalOf } from '../http/auth.ts';
 import { defineRoute } from '../http/route.ts';
 import { signResultDownload } from '../views/download-url.ts';
@@ -80,9 +81,7 @@ export const getReportRunRoute = defineRoute({
   response: { status: 200, description: 'The run', schema: reportRunSchema },
   problems: reportingProblems,
   async handler({ params: { id }, request, deps }) {
-    // Another team's or mode's run is indistinguishable from one that does not exist.
-    const run = await findScopedReportRun(deps.prisma, principalOf(request), id);
-    if (!run) throw new ResourceNotFound('report_run', id);
+    const run = await scopedRunOf(deps, principalOf(request), id);
     const downloadUrl = await signResultDownload(deps.storage, run, deps.config.DOWNLOAD_URL_TTL_SECONDS);
     return toReportRunResource(run, downloadUrl);
   },
@@ -98,8 +97,7 @@ export const cancelReportRunRoute = defineRoute({
   problems: reportingProblems,
   async handler({ params: { id }, request, deps }) {
     const principal = principalOf(request);
-    if (!(await findScopedReportRun(deps.prisma, principal, id)))
-      throw new ResourceNotFound('report_run', id);
+    await scopedRunOf(deps, principal, id);
     // The database decides: the cancel wins only if the run is still running at this instant.
     const canceled = await markRunCanceled(deps.prisma, id, principal.keyId);
     if (!canceled) {
@@ -122,6 +120,17 @@ export const listReportRunsRoute = defineRoute({
   handler: ({ query, request, deps }) =>
     listReportRuns(deps, principalOf(request), query, 'limit' in request.query),
 });
+
+/** The key's run; another team's or mode's is indistinguishable from one that does not exist. */
+async function scopedRunOf(
+  deps: ApiDependencies,
+  principal: ApiKeyPrincipal,
+  id: string,
+): Promise<ReportRun> {
+  const run = await findScopedReportRun(deps.prisma, principal, id);
+  if (!run) throw new ResourceNotFound('report_run', id);
+  return run;
+}
 
 /**
  * What a new run records about its target. A catalog report's parameters are checked against
