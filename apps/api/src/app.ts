@@ -1,15 +1,14 @@
 import express from 'express';
-import { openApiDocument } from './openapi.ts';
 import { requireApiKey } from './http/auth.ts';
+import { RouteNotFound } from './http/errors.ts';
 import { jsonBodyParser } from './http/json-body.ts';
 import { requireDecodablePathAndQuery } from './http/request-text.ts';
 import { releaseIdempotencyKeyOnError } from './http/idempotency.ts';
-import { problemErrorHandler, RouteNotFound } from './http/problem.ts';
+import { problemErrorHandler } from './http/problem.ts';
 import { rateLimitPerApiKey } from './http/rate-limit.ts';
+import { routerFor } from './http/route.ts';
 import type { ApiDependencies } from './dependencies.ts';
-import { reportRunsRouter } from './routes/report-runs.ts';
-import { reportsRouter } from './routes/reports.ts';
-import { savedReportsRouter } from './routes/saved-reports.ts';
+import { apiRoutes } from './routes/index.ts';
 
 export function createApp(deps: ApiDependencies): express.Express {
   const app = express();
@@ -18,12 +17,13 @@ export function createApp(deps: ApiDependencies): express.Express {
   app.use(requireDecodablePathAndQuery());
   app.use(jsonBodyParser());
 
-  app.get('/healthz', (_request, response) => {
-    response.json({ status: 'ok' });
-  });
-  app.get('/openapi.json', (_request, response) => {
-    response.json(openApiDocument());
-  });
+  // Health and the document answer without a key, before authentication and rate limiting.
+  app.use(
+    routerFor(
+      apiRoutes.filter((route) => route.public),
+      deps,
+    ),
+  );
 
   app.use(requireApiKey(deps.prisma, deps.logger));
   app.use(
@@ -35,9 +35,12 @@ export function createApp(deps: ApiDependencies): express.Express {
       logger: deps.logger,
     }),
   );
-  app.use(reportRunsRouter(deps));
-  app.use(reportsRouter());
-  app.use(savedReportsRouter(deps));
+  app.use(
+    routerFor(
+      apiRoutes.filter((route) => !route.public),
+      deps,
+    ),
+  );
 
   app.use((request) => {
     throw new RouteNotFound(request.method, request.path);

@@ -1,3 +1,5 @@
+import { apiPaths, pathOf } from './paths.ts';
+
 /**
  * Typed domain errors. Each carries a stable snake_case `code` and the HTTP status it maps to;
  * the API turns them into RFC 9457 problem+json in one place.
@@ -50,13 +52,19 @@ export class ResourceNotFound extends DomainError {
 }
 
 export class InvalidParameter extends DomainError {
-  constructor(readonly param: string, detail: string) {
+  constructor(
+    readonly param: string,
+    detail: string,
+  ) {
     super('parameter_invalid', 400, 'Invalid parameter', { detail, extensions: { param } });
   }
 }
 
 export class UnknownParameter extends DomainError {
-  constructor(readonly param: string, detail: string) {
+  constructor(
+    readonly param: string,
+    detail: string,
+  ) {
     super('parameter_unknown', 400, 'Unknown parameter', { detail, extensions: { param } });
   }
 }
@@ -99,14 +107,14 @@ export class RunNotCancelable extends DomainError {
       allowedActions: [
         {
           rel: 'self',
-          href: `/v2/reporting/report_runs/${runId}`,
+          href: pathOf(apiPaths.reportRun, runId),
           method: 'GET',
           operation_id: 'getReportRun',
           hint: 'Read the run to see its result or failure.',
         },
         {
           rel: 'create',
-          href: '/v2/reporting/report_runs',
+          href: apiPaths.reportRuns,
           method: 'POST',
           operation_id: 'createReportRun',
           hint: 'Create a new run with the same report and parameters to run it again.',
@@ -161,5 +169,121 @@ export class RateLimited extends DomainError {
       retryAfterSeconds,
       allowedActions: [{ rel: 'retry-later', hint: `Retry in ${retryAfterSeconds} second(s).` }],
     });
+  }
+}
+
+// Saved reports run synchronously: what can stop a run from answering.
+
+/** The async path, which has no row cap: where a too-large or too-slow synchronous run points. */
+function asyncRunAction(reportId: string): AllowedAction {
+  return {
+    rel: 'create',
+    href: apiPaths.reportRuns,
+    method: 'POST',
+    operation_id: 'createReportRun',
+    hint: `Create a report run with {"report": "${reportId}"}; a worker writes the whole result to a CSV file you download when it succeeds.`,
+    schema_ref: '#/components/schemas/CreateReportRunRequest',
+  };
+}
+
+function lowerLimitAction(reportId: string, maxRows: number): AllowedAction {
+  return {
+    rel: 'update',
+    href: pathOf(apiPaths.savedReport, reportId),
+    method: 'PATCH',
+    operation_id: 'updateSavedReport',
+    hint: `Set query.limit to at most ${maxRows} (or narrow the query) to get the result synchronously.`,
+    schema_ref: '#/components/schemas/UpdateSavedReportRequest',
+  };
+}
+
+/** More rows than a synchronous answer may carry; the request itself was fine. */
+export class ResultTooLarge extends DomainError {
+  constructor(reportId: string, maxRows: number) {
+    super('result_too_large', 422, 'Result too large', {
+      detail:
+        `The saved report ${reportId} produces more than ${maxRows} rows, the most a synchronous run or ` +
+        'export returns. Run it asynchronously instead.',
+      extensions: { max_rows: maxRows },
+      allowedActions: [asyncRunAction(reportId), lowerLimitAction(reportId, maxRows)],
+    });
+  }
+}
+
+/** The synchronous query outran its statement timeout. */
+export class QueryTimeout extends DomainError {
+  constructor(reportId: string, timeoutMs: number) {
+    super('query_timeout', 504, 'Query timed out', {
+      detail: `The saved report ${reportId} did not finish within ${timeoutMs} ms, the limit for a synchronous run.`,
+      allowedActions: [asyncRunAction(reportId)],
+    });
+  }
+}
+
+/**
+ * A stored query that no longer compiles (its dataset or a field was removed since it was
+ * saved). Not the caller's request at fault, so not a 400 on a parameter.
+ */
+export class SavedReportInvalid extends DomainError {
+  constructor(reportId: string, problem: string) {
+    super('saved_report_invalid', 409, 'Saved report no longer valid', {
+      detail: `The saved report ${reportId} cannot run: ${problem}`,
+      allowedActions: [
+        {
+          rel: 'update',
+          href: pathOf(apiPaths.savedReport, reportId),
+          method: 'PATCH',
+          operation_id: 'updateSavedReport',
+          hint: 'Save a corrected query.',
+          schema_ref: '#/components/schemas/UpdateSavedReportRequest',
+        },
+      ],
+    });
+  }
+}
+
+/**
+ * How a request met a report that does not exist, which decides its status: the resource it
+ * reads (404), a report named in its body (400 on `report`), or the report a run runs, gone
+ * since the run was created (the run fails; a 404 if it ever reached a client).
+ */
+export type ReportLookup = 'resource' | 'parameter' | 'run';
+
+/** A report id that names no catalog report, nor a saved report of the caller's team and mode. */
+export class ReportNotFound extends DomainError {
+  constructor(
+    readonly reportId: string,
+    readonly kind: 'catalog' | 'saved',
+    readonly lookup: ReportLookup,
+  ) {
+    super(
+      'report_not_found',
+      lookup === 'parameter' ? 400 : 404,
+      lookup === 'parameter' ? 'Unknown report' : 'Report not found',
+      {
+        detail: reportNotFoundDetail(reportId, kind, lookup),
+        ...(lookup === 'parameter' ? { extensions: { param: 'report' } } : {}),
+      },
+    );
+  }
+
+  /** The same missing report, named by a request body's `report`. */
+  asParameter(): ReportNotFound {
+    return new ReportNotFound(this.reportId, this.kind, 'parameter');
+  }
+}
+
+function reportNotFoundDetail(reportId: string, kind: 'catalog' | 'saved', lookup: ReportLookup): string {
+  switch (lookup) {
+    case 'resource':
+      return `No report with id '${reportId}' exists.`;
+    case 'parameter':
+      return kind === 'saved'
+        ? `There is no report '${reportId}'. GET ${apiPaths.savedReports} lists your saved reports.`
+        : `There is no report '${reportId}'. GET ${apiPaths.reports} lists them.`;
+    case 'run':
+      return kind === 'saved'
+        ? `The saved report '${reportId}' was deleted.`
+        : `The report '${reportId}' is no longer in the catalog.`;
   }
 }

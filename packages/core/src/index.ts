@@ -11,9 +11,15 @@ export {
   IdempotencyKeyReused,
   IdempotencyRequestInProgress,
   RateLimited,
+  ResultTooLarge,
+  QueryTimeout,
+  SavedReportInvalid,
+  ReportNotFound,
+  type ReportLookup,
   type AllowedAction,
   type DomainErrorOptions,
 } from './errors.ts';
+export { apiPaths, pathOf, type ApiPath } from './paths.ts';
 export { openApiRegistry } from './openapi-registry.ts';
 export {
   textProblem,
@@ -64,7 +70,6 @@ export {
   type ListReportRunsQuery,
   type ReportRunList,
 } from './schemas/report-run-list.ts';
-export { ResultTooLarge, QueryTimeout, SavedReportInvalid } from './saved-report-errors.ts';
 export {
   timeGrainSchema,
   measureAggregateSchema,

@@ -1,3 +1,5 @@
-export { resolveRunTarget, compileRunTarget, ReportNotFound, type RunTarget } from './run-target.ts';
+export { resolveRunTarget, compileRunTarget, type RunTarget } from './run-target.ts';
+// What resolveRunTarget throws, re-exported so its callers need not know core defines it.
+export { ReportNotFound } from '@reportrun/core';
 export { exportReport, type ExportReportInput, type ExportedFile } from './export-report.ts';
 export { classifyFailure } from './failure.ts';

@@ -1,4 +1,4 @@
-import { DomainError, hasPrefix, idPrefix, type ResultFormat } from '@reportrun/core';
+import { hasPrefix, idPrefix, ReportNotFound, type ResultFormat } from '@reportrun/core';
 import { findSavedReport, type PrismaClient, type ReportRun, type SavedReport } from '@reportrun/db';
 import {
   compileReportSql,
@@ -12,19 +12,6 @@ import {
 /** What a run runs: a report of the catalog (code) or a team's saved report (a row). */
 export type RunTarget = { kind: 'catalog'; report: CatalogReport } | { kind: 'saved'; report: SavedReport };
 
-/** The run's report no longer exists; the run can never succeed. */
-export class ReportNotFound extends DomainError {
-  constructor(reportId: string, kind: RunTarget['kind']) {
-    super('report_not_found', 404, 'Report not found', {
-      detail:
-        kind === 'saved'
-          ? `The saved report '${reportId}' was deleted.`
-          : `The report '${reportId}' is no longer in the catalog.`,
-    });
-    this.name = 'ReportNotFound';
-  }
-}
-
 /**
  * Resolves what a run runs, the one place that decides "catalog or saved": `report_…` names a
  * team's saved report, looked up in the run's own team and mode; any other id is in the catalog.
@@ -36,11 +23,11 @@ export async function resolveRunTarget(
 ): Promise<RunTarget> {
   if (hasPrefix(run.reportId, idPrefix.report)) {
     const saved = await findSavedReport(prisma, { teamId: run.teamId, livemode: run.livemode }, run.reportId);
-    if (!saved) throw new ReportNotFound(run.reportId, 'saved');
+    if (!saved) throw new ReportNotFound(run.reportId, 'saved', 'run');
     return { kind: 'saved', report: saved };
   }
   const report = findCatalogReport(run.reportId);
-  if (!report) throw new ReportNotFound(run.reportId, 'catalog');
+  if (!report) throw new ReportNotFound(run.reportId, 'catalog', 'run');
   return { kind: 'catalog', report };
 }
 
@@ -54,7 +41,8 @@ export function compileRunTarget(
   run: Pick<ReportRun, 'reportParameters'>,
   options: { format: ResultFormat; escapeFormulas: boolean },
 ): CompiledReport {
-  if (target.kind === 'saved') return compileSavedReportSql(target.report.id, target.report.definition, options);
+  if (target.kind === 'saved')
+    return compileSavedReportSql(target.report.id, target.report.definition, options);
   const { values } = validateReportParameters(target.report, run.reportParameters as Record<string, unknown>);
   return compileReportSql(target.report, values, options);
 }

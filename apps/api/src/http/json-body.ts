@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import express, { type RequestHandler } from 'express';
-import { DomainError, InvalidParameter, textProblem } from '@reportrun/core';
+import { InvalidParameter, textProblem } from '@reportrun/core';
+import { BodyTooDeep, UnsupportedCharset } from './errors.ts';
 
 /**
  * JSON bodies, on every route. The raw text is checked in one linear pass before `JSON.parse`
@@ -13,15 +14,6 @@ import { DomainError, InvalidParameter, textProblem } from '@reportrun/core';
 
 /** The deepest nesting of objects and arrays a request body may have; documented in the README. */
 export const maxJsonDepth = 32;
-
-export class BodyTooDeep extends DomainError {
-  constructor() {
-    super('body_too_deep', 400, 'Body nested too deeply', {
-      detail: `JSON bodies may nest objects and arrays at most ${maxJsonDepth} levels deep.`,
-      extensions: { param: 'body' },
-    });
-  }
-}
 
 const backslash = 0x5c;
 const quote = 0x22;
@@ -41,14 +33,15 @@ export function checkJsonDepth(text: string): void {
     if (code === quote) inString = true;
     else if (code === 0x7b || code === 0x5b) {
       depth += 1;
-      if (depth > maxJsonDepth) throw new BodyTooDeep();
+      if (depth > maxJsonDepth) throw new BodyTooDeep(maxJsonDepth);
     } else if (code === 0x7d || code === 0x5d) depth -= 1;
   }
 }
 
 function formatPath(path: readonly (string | number)[]): string {
   return path.reduce<string>(
-    (out, segment) => (typeof segment === 'number' ? `${out}[${segment}]` : out ? `${out}.${segment}` : segment),
+    (out, segment) =>
+      typeof segment === 'number' ? `${out}[${segment}]` : out ? `${out}.${segment}` : segment,
     '',
   );
 }
@@ -63,13 +56,21 @@ export function checkJsonStrings(body: unknown): void {
     const { value, path } = pending.pop()!;
     if (typeof value === 'string') {
       const problem = textProblem(value, { allowControl: true });
-      if (problem) throw new InvalidParameter(formatPath(path) || 'body', `${formatPath(path) || 'The body'} ${problem}.`);
+      if (problem)
+        throw new InvalidParameter(
+          formatPath(path) || 'body',
+          `${formatPath(path) || 'The body'} ${problem}.`,
+        );
     } else if (Array.isArray(value)) {
       value.forEach((item, index) => pending.push({ value: item, path: [...path, index] }));
     } else if (value !== null && typeof value === 'object') {
       for (const [key, item] of Object.entries(value)) {
         const problem = textProblem(key, { allowControl: true });
-        if (problem) throw new InvalidParameter(formatPath(path) || 'body', `A key in ${formatPath(path) || 'the body'} ${problem}.`);
+        if (problem)
+          throw new InvalidParameter(
+            formatPath(path) || 'body',
+            `A key in ${formatPath(path) || 'the body'} ${problem}.`,
+          );
         pending.push({ value: item, path: [...path, key] });
       }
     }
@@ -82,7 +83,7 @@ function decodeBody(body: Buffer, encoding: string): string {
   try {
     decoder = new TextDecoder(encoding);
   } catch {
-    throw new DomainError('unsupported_charset', 415, 'Unsupported charset', { detail: 'Send the body as UTF-8.' });
+    throw new UnsupportedCharset();
   }
   return decoder.decode(body);
 }

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
-import { DomainError, InvalidParameter, textProblem } from '@reportrun/core';
+import { InvalidParameter, textProblem } from '@reportrun/core';
+import { InvalidPercentEncoding } from './errors.ts';
 
 /**
  * The path and query string, checked before any route sees them. Express decodes path
@@ -11,18 +12,6 @@ import { DomainError, InvalidParameter, textProblem } from '@reportrun/core';
  * Other control characters are left to each parameter's schema: an id with a line break in it
  * is simply not found.
  */
-
-export class InvalidPercentEncoding extends DomainError {
-  constructor(where: 'path' | 'query', param: string) {
-    super(`invalid_${where}_encoding`, 400, 'Invalid percent-encoding', {
-      detail:
-        where === 'path'
-          ? 'A path segment is not valid percent-encoded UTF-8.'
-          : `The query parameter '${param}' is not valid percent-encoded UTF-8.`,
-      extensions: { param },
-    });
-  }
-}
 
 /** `decodeURIComponent` that reports failure instead of throwing. */
 function strictDecode(raw: string): string | undefined {

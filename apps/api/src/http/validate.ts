@@ -1,18 +1,13 @@
 import type { Request } from 'express';
 import type { z } from 'zod';
-import { DomainError, InvalidParameter, UnknownParameter } from '@reportrun/core';
-
-export class UnsupportedMediaType extends DomainError {
-  constructor(received: string | undefined) {
-    super('unsupported_media_type', 415, 'Unsupported media type', {
-      detail: `Send the request body as application/json${received ? `, not ${received}` : ''}.`,
-    });
-  }
-}
+import { InvalidParameter, UnknownParameter } from '@reportrun/core';
+import { UnsupportedMediaType } from './errors.ts';
 
 /** Parses a JSON request body with a zod schema; the first problem names its parameter. */
 export function parseJsonBody<T extends z.ZodType>(request: Request, schema: T): z.infer<T> {
-  const hasBody = request.headers['content-length'] !== '0' && (request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined);
+  const hasBody =
+    request.headers['content-length'] !== '0' &&
+    (request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined);
   if (hasBody && !request.is('application/json')) {
     throw new UnsupportedMediaType(request.headers['content-type']);
   }
@@ -48,6 +43,15 @@ export function parseQuery<T extends z.ZodType>(request: Request, schema: T): z.
   throw new InvalidParameter(param, `${param}: ${issue.message}`);
 }
 
+/** Parses path parameters (`/{id}`) with a zod schema; the first problem names its parameter. */
+export function parseParams<T extends z.ZodType>(request: Request, schema: T): z.infer<T> {
+  const result = schema.safeParse({ ...request.params });
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const param = issue.path.join('.') || 'path';
+  throw new InvalidParameter(param, `${param}: ${issue.message}`);
+}
+
 /**
  * `query.filters[2].field`: indices in brackets, as a caller would write the path; an unknown
  * key inside an object is named after its object's path.
@@ -59,7 +63,12 @@ function nestedParam(issue: z.core.$ZodIssue): string {
 
 function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>(
-    (out, segment) => (typeof segment === 'number' ? `${out}[${segment}]` : out ? `${out}.${String(segment)}` : String(segment)),
+    (out, segment) =>
+      typeof segment === 'number'
+        ? `${out}[${segment}]`
+        : out
+          ? `${out}.${String(segment)}`
+          : String(segment),
     '',
   );
 }
@@ -76,6 +85,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       ? `${where} has unknown parameter(s): ${issue.keys.map((key) => `${where}.${key}`).join(', ')}.`
       : `Unknown parameter(s): ${issue.keys.join(', ')}.`;
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `The parameter '${where}' is required.`;
+  if (issue.code === 'invalid_type' && issue.input === undefined)
+    return `The parameter '${where}' is required.`;
   return `${where}: ${issue.message}`;
 }

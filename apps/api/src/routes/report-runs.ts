@@ -1,43 +1,60 @@
-import { Router } from 'express';
 import {
+  apiPaths,
   createReportRunRequestSchema,
-  DomainError,
+  listReportRunsQuerySchema,
+  ReportNotFound,
+  reportRunListSchema,
+  reportRunSchema,
   ResourceNotFound,
   RunNotCancelable,
   ServiceUnavailable,
+  UnknownParameter,
 } from '@reportrun/core';
 import { enqueueReportRun, requestRunCancel } from '@reportrun/queue';
-import { findCatalogReport, validateReportParameters } from '@reportrun/reports';
+import { resolveStoredQuery, validateReportParameters } from '@reportrun/reports';
+import { resolveRunTarget, type RunTarget } from '@reportrun/runner';
 import { createReportRun, markRunCanceled, markRunFailed } from '@reportrun/status';
-import { findScopedReportRun } from '@reportrun/db';
-import { principalOf } from '../http/auth.ts';
-import { honorIdempotencyKey, sendIdempotentResponse } from '../http/idempotency.ts';
-import { parseJsonBody } from '../http/validate.ts';
+import { findScopedReportRun, type ApiKeyPrincipal, type ReportRun } from '@reportrun/db';
+import { z } from 'zod';
 import type { ApiDependencies } from '../dependencies.ts';
+import { principalOf } from '../http/auth.ts';
+import { defineRoute } from '../http/route.ts';
 import { signResultDownload } from '../views/download-url.ts';
 import { toReportRunResource } from '../views/report-run.ts';
-import { listReportRunsHandler } from './list-report-runs.ts';
-import { isSavedReportId, savedReportRunTarget } from './saved-report-run-target.ts';
+import { listReportRuns } from './list-report-runs.ts';
+import { reportingProblems } from './problem-tables.ts';
 
-export function reportRunsRouter(deps: ApiDependencies): Router {
-  const router = Router();
+const runId = z.object({ id: z.string() });
 
-  router.get('/v2/reporting/report_runs', listReportRunsHandler(deps));
-
-  router.post('/v2/reporting/report_runs', honorIdempotencyKey(deps), async (request, response) => {
+export const createReportRunRoute = defineRoute({
+  method: 'post',
+  path: apiPaths.reportRuns,
+  operationId: 'createReportRun',
+  summary: 'Create a report run',
+  idempotent: true,
+  body: { schema: createReportRunRequestSchema },
+  response: { status: 200, description: 'The run, queued', schema: reportRunSchema },
+  problems: reportingProblems,
+  async handler({ body, request, deps }) {
     const principal = principalOf(request);
-    const body = parseJsonBody(request, createReportRunRequestSchema);
-    const target = isSavedReportId(body.report)
-      ? await savedReportRunTarget(deps.prisma, principal, body.report, body.report_parameters)
-      : catalogRunTarget(body.report, body.report_parameters);
+    const target = await resolveRunTarget(deps.prisma, {
+      reportId: body.report,
+      teamId: principal.teamId,
+      livemode: principal.livemode,
+    }).catch((error: unknown) => {
+      // Here the missing report is named by the request, not run by a run.
+      throw error instanceof ReportNotFound ? error.asParameter() : error;
+    });
+    const { defaultTimeoutSeconds, ...record } = runRecordOf(target, body.report_parameters);
     const run = await createReportRun(deps.prisma, {
       teamId: principal.teamId,
       livemode: principal.livemode,
-      reportId: target.reportId,
-      reportName: target.reportName,
-      reportParameters: target.reportParameters,
+      ...record,
       resultOptions: body.result_options,
-      timeoutSeconds: Math.min(body.timeout_seconds ?? target.defaultTimeoutSeconds, deps.config.RUN_TIMEOUT_SECONDS_MAX),
+      timeoutSeconds: Math.min(
+        body.timeout_seconds ?? defaultTimeoutSeconds,
+        deps.config.RUN_TIMEOUT_SECONDS_MAX,
+      ),
       createdBy: principal.keyId,
     });
     try {
@@ -51,23 +68,36 @@ export function reportRunsRouter(deps: ApiDependencies): Router {
       });
       throw new ServiceUnavailable('The job queue is unavailable right now.', 5);
     }
-    await sendIdempotentResponse(response, 200, toReportRunResource(run, null));
-  });
+    return toReportRunResource(run, null);
+  },
+});
 
-  router.get('/v2/reporting/report_runs/:id', async (request, response) => {
-    const principal = principalOf(request);
-    const id = request.params.id;
-    // Another team's or mode's run is indistinguishable from one that does not exist.
-    const run = await findScopedReportRun(deps.prisma, principal, id);
-    if (!run) throw new ResourceNotFound('report_run', id);
+export const getReportRunRoute = defineRoute({
+  method: 'get',
+  path: apiPaths.reportRun,
+  operationId: 'getReportRun',
+  summary: 'Retrieve a report run; a succeeded run carries a fresh download URL',
+  params: runId,
+  response: { status: 200, description: 'The run', schema: reportRunSchema },
+  problems: reportingProblems,
+  async handler({ params: { id }, request, deps }) {
+    const run = await scopedRunOf(deps, principalOf(request), id);
     const downloadUrl = await signResultDownload(deps.storage, run, deps.config.DOWNLOAD_URL_TTL_SECONDS);
-    response.json(toReportRunResource(run, downloadUrl));
-  });
+    return toReportRunResource(run, downloadUrl);
+  },
+});
 
-  router.post('/v2/reporting/report_runs/:id/cancel', async (request, response) => {
+export const cancelReportRunRoute = defineRoute({
+  method: 'post',
+  path: apiPaths.reportRunCancel,
+  operationId: 'cancelReportRun',
+  summary: 'Cancel a running report run; a run that already finished is 409 run_not_cancelable',
+  params: runId,
+  response: { status: 200, description: 'The canceled run', schema: reportRunSchema },
+  problems: reportingProblems,
+  async handler({ params: { id }, request, deps }) {
     const principal = principalOf(request);
-    const id = request.params.id;
-    if (!(await findScopedReportRun(deps.prisma, principal, id))) throw new ResourceNotFound('report_run', id);
+    await scopedRunOf(deps, principal, id);
     // The database decides: the cancel wins only if the run is still running at this instant.
     const canceled = await markRunCanceled(deps.prisma, id, principal.keyId);
     if (!canceled) {
@@ -75,21 +105,65 @@ export function reportRunsRouter(deps: ApiDependencies): Router {
       throw new RunNotCancelable(id, current?.status ?? 'deleted');
     }
     await requestRunCancel(deps.queue, deps.config.QUEUE_PREFIX, id);
-    response.json(toReportRunResource(canceled, null));
-  });
+    return toReportRunResource(canceled, null);
+  },
+});
 
-  return router;
+export const listReportRunsRoute = defineRoute({
+  method: 'get',
+  path: apiPaths.reportRuns,
+  operationId: 'listReportRuns',
+  summary: 'List report runs, newest first, in pages that stay stable while new runs arrive',
+  query: listReportRunsQuerySchema,
+  response: { status: 200, description: 'A page of runs', schema: reportRunListSchema },
+  problems: reportingProblems,
+  handler: ({ query, request, deps }) =>
+    listReportRuns(deps, principalOf(request), query, 'limit' in request.query),
+});
+
+/** The key's run; another team's or mode's is indistinguishable from one that does not exist. */
+async function scopedRunOf(
+  deps: ApiDependencies,
+  principal: ApiKeyPrincipal,
+  id: string,
+): Promise<ReportRun> {
+  const run = await findScopedReportRun(deps.prisma, principal, id);
+  if (!run) throw new ResourceNotFound('report_run', id);
+  return run;
 }
 
-/** A catalog report as the target of a run, its parameters checked against the catalog. */
-function catalogRunTarget(reportId: string, parameters: Record<string, unknown>) {
-  const report = findCatalogReport(reportId);
-  if (!report) {
-    throw new DomainError('report_not_found', 400, 'Unknown report', {
-      detail: `There is no report '${reportId}'. GET /v2/reporting/reports lists them.`,
-      extensions: { param: 'report' },
-    });
+/**
+ * What a new run records about its target. A catalog report's parameters are checked against
+ * the catalog; a saved report's query is saved with it, so it takes none, and the worker reads
+ * its definition when it runs, so the run uses the report as it is then.
+ */
+function runRecordOf(target: RunTarget, parameters: Record<string, unknown>) {
+  if (target.kind === 'catalog') {
+    const { report } = target;
+    const { normalized } = validateReportParameters(report, parameters);
+    return {
+      reportId: report.id,
+      reportName: report.name,
+      reportParameters: normalized,
+      defaultTimeoutSeconds: report.defaultTimeoutSeconds,
+    };
   }
-  const { normalized } = validateReportParameters(report, parameters);
-  return { reportId: report.id, reportName: report.name, reportParameters: normalized, defaultTimeoutSeconds: report.defaultTimeoutSeconds };
+  const [unknown] = Object.keys(parameters);
+  if (unknown !== undefined) {
+    throw new UnknownParameter(
+      `report_parameters.${unknown}`,
+      'A saved report takes no report_parameters: its query is saved with it. Update the saved report to change what it runs.',
+    );
+  }
+  const saved = target.report;
+  // Refuse now, not in the worker, a stored query that no longer fits its dataset.
+  resolveStoredQuery(saved.id, saved.definition);
+  return { reportId: saved.id, reportName: saved.name, reportParameters: {}, defaultTimeoutSeconds: 600 };
 }
+
+export const reportRunRoutes = [
+  createReportRunRoute,
+  getReportRunRoute,
+  cancelReportRunRoute,
+  listReportRunsRoute,
+];

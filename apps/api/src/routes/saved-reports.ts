@@ -1,16 +1,19 @@
-import { Router, type Request } from 'express';
+import type { Request } from 'express';
 import {
+  apiPaths,
   createSavedReportRequestSchema,
+  deletedSavedReportSchema,
   exportSavedReportRequestSchema,
   InvalidParameter,
   listSavedReportsQuerySchema,
+  reportExportSchema,
+  reportResultSchema,
   ResourceNotFound,
+  savedReportListSchema,
+  savedReportSchema,
   updateSavedReportRequestSchema,
-  type DeletedSavedReport,
   type ExportFormat,
   type ReportExport,
-  type ReportResult,
-  type SavedReportList,
 } from '@reportrun/core';
 import {
   createSavedReport,
@@ -22,97 +25,153 @@ import {
   type SavedReportScope,
 } from '@reportrun/db';
 import { renderCsv, resolveSavedQuery, toResultRows } from '@reportrun/reports';
+import { z } from 'zod';
 import { principalOf } from '../http/auth.ts';
-import { honorIdempotencyKey, sendIdempotentResponse } from '../http/idempotency.ts';
-import { parseJsonBody, parseQuery } from '../http/validate.ts';
+import { defineRoute } from '../http/route.ts';
 import type { ApiDependencies } from '../dependencies.ts';
+import { savedReportProblems, savedReportRunProblems } from './problem-tables.ts';
 import { toSavedReportResource } from '../views/saved-report.ts';
 import { runSavedReport, type SavedReportResult } from './run-saved-report.ts';
 
-export const savedReportsPath = '/v1/reports/saved';
+const savedReportId = z.object({ id: z.string().openapi({ description: 'Saved report id, `report_…`.' }) });
 
 /** everruns-style saved reports: CRUD, and a synchronous run and export of the saved query. */
-export function savedReportsRouter(deps: ApiDependencies): Router {
-  const router = Router();
-
-  router.post(savedReportsPath, honorIdempotencyKey(deps), async (request, response) => {
-    const body = parseJsonBody(request, createSavedReportRequestSchema);
+export const createSavedReportRoute = defineRoute({
+  method: 'post',
+  path: apiPaths.savedReports,
+  operationId: 'createSavedReport',
+  summary: 'Save a query of dimensions and measures over a dataset',
+  idempotent: true,
+  body: { schema: createSavedReportRequestSchema },
+  response: { status: 201, description: 'The saved report', schema: savedReportSchema },
+  problems: savedReportProblems,
+  async handler({ body, request, deps }) {
     // Checked against the dataset before it is stored: a saved query always compiles.
     const query = resolveSavedQuery(body.query);
     const report = await createSavedReport(deps.prisma, scopeOf(request), {
       name: body.name,
       definition: query.normalized,
     });
-    await sendIdempotentResponse(response, 201, toSavedReportResource(report));
-  });
+    return toSavedReportResource(report);
+  },
+});
 
-  router.get(savedReportsPath, async (request, response) => {
-    const { limit, starting_after: startingAfter } = parseQuery(request, listSavedReportsQuerySchema);
+export const listSavedReportsRoute = defineRoute({
+  method: 'get',
+  path: apiPaths.savedReports,
+  operationId: 'listSavedReports',
+  summary: 'List saved reports, newest first',
+  query: listSavedReportsQuerySchema,
+  response: { status: 200, description: 'A page of saved reports', schema: savedReportListSchema },
+  problems: savedReportProblems,
+  async handler({ query: { limit, starting_after: startingAfter }, request, deps }) {
     const page = await listSavedReports(deps.prisma, scopeOf(request), {
       limit,
       ...(startingAfter !== undefined ? { startingAfter } : {}),
     });
-    const body: SavedReportList = {
-      object: 'list',
-      data: page.reports.map(toSavedReportResource),
-      has_more: page.hasMore,
-    };
-    response.json(body);
-  });
+    return { object: 'list' as const, data: page.reports.map(toSavedReportResource), has_more: page.hasMore };
+  },
+});
 
-  router.get(`${savedReportsPath}/:id`, async (request, response) => {
-    response.json(toSavedReportResource(await savedReportOf(request)));
-  });
+export const getSavedReportRoute = defineRoute({
+  method: 'get',
+  path: apiPaths.savedReport,
+  operationId: 'getSavedReport',
+  summary: 'Retrieve a saved report',
+  params: savedReportId,
+  response: { status: 200, description: 'The saved report', schema: savedReportSchema },
+  problems: savedReportProblems,
+  handler: async ({ params: { id }, request, deps }) =>
+    toSavedReportResource(await savedReportOf(deps, request, id)),
+});
 
-  router.patch(`${savedReportsPath}/:id`, async (request, response) => {
-    const body = parseJsonBody(request, updateSavedReportRequestSchema);
+export const updateSavedReportRoute = defineRoute({
+  method: 'patch',
+  path: apiPaths.savedReport,
+  operationId: 'updateSavedReport',
+  summary: 'Rename a saved report or replace its query',
+  params: savedReportId,
+  body: { schema: updateSavedReportRequestSchema },
+  response: { status: 200, description: 'The updated saved report', schema: savedReportSchema },
+  problems: savedReportProblems,
+  async handler({ params: { id }, body, request, deps }) {
     if (body.name === undefined && body.query === undefined) {
       throw new InvalidParameter('body', 'Send the fields to change: name, query or both.');
     }
     const definition = body.query === undefined ? undefined : resolveSavedQuery(body.query).normalized;
-    const report = await updateSavedReport(deps.prisma, scopeOf(request), request.params.id, {
+    const report = await updateSavedReport(deps.prisma, scopeOf(request), id, {
       ...(body.name !== undefined ? { name: body.name } : {}),
       ...(definition !== undefined ? { definition } : {}),
     });
-    if (!report) throw new ResourceNotFound('saved_report', request.params.id);
-    response.json(toSavedReportResource(report));
-  });
+    if (!report) throw new ResourceNotFound('saved_report', id);
+    return toSavedReportResource(report);
+  },
+});
 
-  router.delete(`${savedReportsPath}/:id`, async (request, response) => {
-    const id = request.params.id;
+export const deleteSavedReportRoute = defineRoute({
+  method: 'delete',
+  path: apiPaths.savedReport,
+  operationId: 'deleteSavedReport',
+  summary: 'Delete a saved report',
+  params: savedReportId,
+  response: { status: 200, description: 'Deleted', schema: deletedSavedReportSchema },
+  problems: savedReportProblems,
+  async handler({ params: { id }, request, deps }) {
     if (!(await deleteSavedReport(deps.prisma, scopeOf(request), id)))
       throw new ResourceNotFound('saved_report', id);
-    const body: DeletedSavedReport = { id, object: 'saved_report', deleted: true };
-    response.json(body);
-  });
+    return { id, object: 'saved_report' as const, deleted: true as const };
+  },
+});
 
-  router.post(`${savedReportsPath}/:id/run`, async (request, response) => {
-    const result = await runSavedReport(deps, await savedReportOf(request));
-    const body: ReportResult = {
+export const runSavedReportRoute = defineRoute({
+  method: 'post',
+  path: apiPaths.savedReportRun,
+  operationId: 'runSavedReport',
+  summary: 'Run a saved report and return its rows (synchronous; capped, see result_too_large)',
+  params: savedReportId,
+  response: { status: 200, description: 'The result', schema: reportResultSchema },
+  problems: savedReportRunProblems,
+  async handler({ params: { id }, request, deps }) {
+    const result = await runSavedReport(deps, await savedReportOf(deps, request, id));
+    return {
       as_of: result.asOf.toISOString(),
       columns: result.columns.map(({ name, kind }) => ({ name, kind })),
       rows: toResultRows(result.columns, result.rows),
       freshness_lag_ms: result.freshnessLagMs,
     };
-    response.json(body);
-  });
+  },
+});
 
-  router.post(`${savedReportsPath}/:id/export`, async (request, response) => {
-    const { format } = parseJsonBody(request, exportSavedReportRequestSchema);
-    const report = await savedReportOf(request);
-    const result = await runSavedReport(deps, report);
-    response.json(renderExport(report, result, format));
-  });
+export const exportSavedReportRoute = defineRoute({
+  method: 'post',
+  path: apiPaths.savedReportExport,
+  operationId: 'exportSavedReport',
+  summary: 'Run a saved report and return it rendered as CSV (RFC 4180) or JSON',
+  params: savedReportId,
+  body: { schema: exportSavedReportRequestSchema, required: false },
+  response: { status: 200, description: 'The exported content', schema: reportExportSchema },
+  problems: savedReportRunProblems,
+  async handler({ params: { id }, body: { format }, request, deps }) {
+    const report = await savedReportOf(deps, request, id);
+    return renderExport(report, await runSavedReport(deps, report), format);
+  },
+});
 
-  async function savedReportOf(request: Request<{ id: string }>): Promise<SavedReport> {
-    const id = request.params.id;
-    // Another team's or mode's report is indistinguishable from one that does not exist.
-    const report = await findSavedReport(deps.prisma, scopeOf(request), id);
-    if (!report) throw new ResourceNotFound('saved_report', id);
-    return report;
-  }
+export const savedReportRoutes = [
+  createSavedReportRoute,
+  listSavedReportsRoute,
+  getSavedReportRoute,
+  updateSavedReportRoute,
+  deleteSavedReportRoute,
+  runSavedReportRoute,
+  exportSavedReportRoute,
+];
 
-  return router;
+async function savedReportOf(deps: ApiDependencies, request: Request, id: string): Promise<SavedReport> {
+  // Another team's or mode's report is indistinguishable from one that does not exist.
+  const report = await findSavedReport(deps.prisma, scopeOf(request), id);
+  if (!report) throw new ResourceNotFound('saved_report', id);
+  return report;
 }
 
 function scopeOf(request: Request): SavedReportScope {

@@ -1,0 +1,164 @@
+import type { OpenAPIRegistry, ResponseConfig, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { problemSchema, type ApiPath } from '@reportrun/core';
+import { Router, type Request, type RequestHandler } from 'express';
+import { z } from 'zod';
+import type { ApiDependencies } from '../dependencies.ts';
+import { honorIdempotencyKey, idempotencyKeyHeader, sendIdempotentResponse } from './idempotency.ts';
+import { parseJsonBody, parseParams, parseQuery } from './validate.ts';
+
+/**
+ * One declaration per route: method, path, request schemas, responses and handler. The router
+ * and the OpenAPI document are both built from it, so what is validated, what is documented and
+ * what is served cannot drift apart.
+ */
+
+/** A status and what it means for this route; each becomes a problem+json response in the document. */
+export type ProblemTable = readonly (readonly [status: number, description: string])[];
+
+type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
+
+/** Params and query are objects of named strings, as OpenAPI lists them one parameter each. */
+type ParameterSchema = z.ZodObject | z.ZodPipe<z.ZodObject>;
+
+/** What a handler receives: input already checked against the declaration's schemas. */
+export interface RouteInput<Params, Query, Body> {
+  params: Params;
+  query: Query;
+  body: Body;
+  request: Request;
+  deps: ApiDependencies;
+}
+
+export interface RouteDeclaration<
+  ParamsSchema extends ParameterSchema | undefined,
+  QuerySchema extends ParameterSchema | undefined,
+  BodySchema extends z.ZodType,
+  ResponseSchema extends z.ZodType,
+> {
+  method: HttpMethod;
+  path: ApiPath;
+  operationId: string;
+  summary: string;
+  /** Served without an API key (health, the document itself); everything else needs one. */
+  public?: true;
+  /** Honors `Idempotency-Key`: a retry with the same key and body gets the first response again. */
+  idempotent?: true;
+  params?: ParamsSchema;
+  query?: QuerySchema;
+  /** `required: false` for a body that may be left out entirely. */
+  body?: { schema: BodySchema; required?: false };
+  response: { status: 200 | 201; description: string; schema: ResponseSchema };
+  problems?: ProblemTable;
+  handler(
+    input: RouteInput<Parsed<ParamsSchema>, Parsed<QuerySchema>, Parsed<BodySchema>>,
+  ): Promise<z.input<ResponseSchema>> | z.input<ResponseSchema>;
+}
+
+type Parsed<Schema> = Schema extends z.ZodType ? z.infer<Schema> : undefined;
+
+/** A declared route, its types settled: what the router and the document need of it. */
+export interface Route {
+  readonly public: boolean;
+  readonly openApi: RouteConfig;
+  handlers(deps: ApiDependencies): RequestHandler[];
+  readonly method: HttpMethod;
+  readonly expressPath: string;
+}
+
+/** Shared by every idempotent route, so the header reads the same wherever it is accepted. */
+const idempotencyKeyHeaderSchema = z.object({
+  [idempotencyKeyHeader]: z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .openapi({
+      description:
+        'Makes the request safe to retry: the same key and body within 24 hours returns the first response ' +
+        '(with `Idempotent-Replayed: true`) and does nothing again; the same key with another body is 422.',
+    }),
+});
+
+/** What an idempotent route may answer because of its key, unless the route says more. */
+const idempotencyProblems: ProblemTable = [
+  [409, 'A request with the same Idempotency-Key is in progress'],
+  [422, 'The Idempotency-Key was used for a different request'],
+];
+
+const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
+
+function problemResponses(table: ProblemTable): Record<string, ResponseConfig> {
+  return Object.fromEntries(
+    table.map(([status, description]) => [
+      status,
+      { description, content: { 'application/problem+json': { schema: problemSchema } } },
+    ]),
+  );
+}
+
+export function defineRoute<
+  ParamsSchema extends ParameterSchema | undefined = undefined,
+  QuerySchema extends ParameterSchema | undefined = undefined,
+  // No body declared: the handler's `body` is undefined.
+  BodySchema extends z.ZodType = z.ZodUndefined,
+  ResponseSchema extends z.ZodType = z.ZodType,
+>(declaration: RouteDeclaration<ParamsSchema, QuerySchema, BodySchema, ResponseSchema>): Route {
+  const { method, path, params, query, body, response, idempotent } = declaration;
+  const problems = [...(idempotent ? idempotencyProblems : []), ...(declaration.problems ?? [])];
+  const openApi: RouteConfig = {
+    method,
+    path,
+    operationId: declaration.operationId,
+    summary: declaration.summary,
+    ...(declaration.public ? {} : { security: [{ apiKey: [] }] }),
+    request: {
+      ...(idempotent ? { headers: idempotencyKeyHeaderSchema } : {}),
+      ...(params ? { params } : {}),
+      ...(query ? { query } : {}),
+      ...(body
+        ? { body: { ...(body.required === false ? { required: false } : {}), ...json(body.schema) } }
+        : {}),
+    },
+    responses: {
+      [response.status]: { description: response.description, ...json(response.schema) },
+      // A later entry for the same status wins, so a route can say more than the shared table.
+      ...problemResponses(problems),
+    },
+  };
+
+  const serve =
+    (deps: ApiDependencies): RequestHandler =>
+    async (request, reply) => {
+      const input = {
+        params: (params ? parseParams(request, params) : undefined) as Parsed<ParamsSchema>,
+        query: (query ? parseQuery(request, query) : undefined) as Parsed<QuerySchema>,
+        body: (body ? parseJsonBody(request, body.schema) : undefined) as Parsed<BodySchema>,
+        request,
+        deps,
+      };
+      const result = await declaration.handler(input);
+      if (idempotent) await sendIdempotentResponse(reply, response.status, result);
+      else reply.status(response.status).json(result);
+    };
+
+  return {
+    public: declaration.public === true,
+    openApi,
+    method,
+    // Express writes `{id}` as `:id`.
+    expressPath: path.replace(/\{(\w+)\}/g, ':$1'),
+    handlers: (deps) => (idempotent ? [honorIdempotencyKey(deps), serve(deps)] : [serve(deps)]),
+  };
+}
+
+/** A router serving the given routes, each after the checks its declaration asks for. */
+export function routerFor(routes: readonly Route[], deps: ApiDependencies): Router {
+  const router = Router();
+  for (const route of routes) router[route.method](route.expressPath, ...route.handlers(deps));
+  return router;
+}
+
+/** Adds the routes to an OpenAPI registry, exactly as they are served. */
+export function registerRoutes(registry: OpenAPIRegistry, routes: readonly Route[]): void {
+  for (const route of routes) registry.registerPath(route.openApi);
+}

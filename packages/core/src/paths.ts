@@ -1,0 +1,24 @@
+/**
+ * Every path the API serves, written once in OpenAPI's template form (`{id}`). The router, the
+ * OpenAPI document and the links inside problems (`allowed_actions[].href`) all read these.
+ */
+export const apiPaths = {
+  health: '/healthz',
+  openApi: '/openapi.json',
+  reportRuns: '/v2/reporting/report_runs',
+  reportRun: '/v2/reporting/report_runs/{id}',
+  reportRunCancel: '/v2/reporting/report_runs/{id}/cancel',
+  reports: '/v2/reporting/reports',
+  report: '/v2/reporting/reports/{id}',
+  savedReports: '/v1/reports/saved',
+  savedReport: '/v1/reports/saved/{id}',
+  savedReportRun: '/v1/reports/saved/{id}/run',
+  savedReportExport: '/v1/reports/saved/{id}/export',
+} as const;
+
+export type ApiPath = (typeof apiPaths)[keyof typeof apiPaths];
+
+/** A path template with its `{id}` filled in, e.g. `/v2/reporting/report_runs/reprun_…`. */
+export function pathOf(template: ApiPath, id: string): string {
+  return template.replace('{id}', encodeURIComponent(id));
+}
