@@ -6,7 +6,9 @@ export default defineConfig({
     globalSetup: ['./test/global-setup.ts'],
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Setup hooks start whole services (API, workers, scheduler) as child processes; on a busy
+    // 2-core machine that alone can take a minute.
+    hookTimeout: 180_000,
     pool: 'forks',
   },
 });
