@@ -369,13 +369,14 @@ const faults: Fault[] = [
       const at = Date.now();
       await storageLine.cut();
       // The data now flows into a storage server that is gone; it stays gone until every
-      // run's first attempt has failed on it.
+      // run's first attempt has failed on it (no run can succeed while it is gone, so this
+      // waits as long as a busy machine needs rather than giving up and restoring early).
       await lock.release();
       await waitFor(
         () => Promise.all([...runs.values()].map(readRun)),
         (all) => all.every((run) => run.attempts >= 2 || run.status !== 'running' || (run.statusDetails as { stage?: string }).stage === 'queued'),
-        { timeoutMs: 15_000 },
-      ).catch(() => {});
+        { timeoutMs: 90_000 },
+      );
       await storageLine.restore();
       return { runs, faultAt: sameFaultTime(runs, at) };
     },
