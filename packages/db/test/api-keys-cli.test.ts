@@ -30,7 +30,7 @@ interface CliResult {
 /** Runs the keys CLI as its own process against this file's database. */
 function keys(...args: string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/api-keys.ts', ...args], {
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/bin/api-keys.ts', ...args], {
       cwd: packageDir,
       env: { ...process.env, ...environment.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -138,6 +138,6 @@ describe('pnpm keys', () => {
       scripts: Record<string, string>;
     };
     expect(root.scripts.keys).toMatch(/--filter @reportrun\/db keys$/);
-    expect(db.scripts.keys).toBe('tsx src/bin/api-keys.ts');
+    expect(db.scripts.keys).toBe('tsx --conditions=source src/bin/api-keys.ts');
   });
 });

@@ -11,9 +11,12 @@ export interface ServiceProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts a TypeScript entry point as a separate Node process, the way it runs in production. */
+/**
+ * Starts a TypeScript entry point as a separate Node process, the way it runs in production but
+ * from source: `--conditions=source` makes workspace packages resolve to their TypeScript.
+ */
 export function spawnService(entry: string, options: { cwd: string; env: Record<string, string> }): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', entry], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
