@@ -1,0 +1,171 @@
+import { afterAll, beforeAll } from 'vitest';
+import { createTestEnvironment, waitFor, type TestEnvironment } from './test-environment.ts';
+import { startApi } from './service-processes.ts';
+import type { ServiceProcess } from './processes.ts';
+
+/** What the fixture needs of a database handle: something it can close. */
+export interface FixtureDatabase {
+  prisma: unknown;
+  close(): Promise<void>;
+}
+
+/**
+ * The database functions the fixture calls. They are passed in rather than imported because
+ * @reportrun/db's own tests run on this harness: a runtime dependency on it would make the
+ * package graph cyclic (turbo rejects that). Passing the real functions, not re-creating teams
+ * and keys in SQL here, keeps key hashing in one place.
+ */
+export interface FixtureDatabaseFunctions<D extends FixtureDatabase> {
+  createDatabase(connectionString: string): D;
+  createTeam?(prisma: D['prisma'], name: string): Promise<{ id: string }>;
+  createApiKey?(
+    prisma: D['prisma'],
+    input: { teamId: string; livemode: boolean; name: string },
+  ): Promise<{ id: string; secret: string }>;
+}
+
+export interface TestFixtureOptions<D extends FixtureDatabase> {
+  /** Opens `fixture.db` on the file's own database. */
+  database?: FixtureDatabaseFunctions<D>;
+  /** Creates a team with this name and a test-mode key for it (`fixture.teamId`, `fixture.apiKey`). */
+  team?: string;
+  /** Also a live-mode key for the same team (`fixture.liveKey`). */
+  liveKey?: boolean;
+  /** Also a second team with its own test-mode key (`fixture.otherTeamId`, `fixture.otherTeamKey`), for isolation tests. */
+  otherTeam?: boolean;
+  /** Runs after the database is open and before the API starts (seeding, extra rows). */
+  seed?: (db: D, environment: TestEnvironment) => Promise<void>;
+  /** Starts the API as a real process (`fixture.api`, `fixture.client`); an object adds to its environment. */
+  api?: boolean | Record<string, string>;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+}
+
+/** Creates run ids and reads run resources over HTTP, with the file's key unless told otherwise. */
+export interface ApiClient {
+  call(method: string, path: string, body?: unknown, options?: { key?: string; headers?: Record<string, string> }): Promise<ApiResponse>;
+  /** POSTs a run; fails the test unless the API answers 200. Defaults to a small itemized run. */
+  createRun(body?: Record<string, unknown>, options?: { key?: string }): Promise<{ id: string } & Record<string, unknown>>;
+  getRun(id: string, options?: { key?: string }): Promise<{ id: string; status: string } & Record<string, unknown>>;
+  /** Polls the run until it leaves `running`; returns the ended resource. */
+  waitUntilEnded(id: string, options?: { timeoutMs?: number }): Promise<{ id: string; status: string } & Record<string, unknown>>;
+}
+
+export interface TestFixture<D extends FixtureDatabase> {
+  readonly environment: TestEnvironment;
+  readonly db: D;
+  readonly teamId: string;
+  readonly apiKey: string;
+  readonly apiKeyId: string;
+  readonly liveKey: string;
+  readonly otherTeamId: string;
+  readonly otherTeamKey: string;
+  readonly api: { service: ServiceProcess; url: string };
+  readonly client: ApiClient;
+}
+
+export const defaultRunBody = {
+  report: 'balance_change_from_activity.itemized.1',
+  report_parameters: { interval_start: '2025-01-01T00:00:00Z', interval_end: '2026-01-01T00:00:00Z' },
+};
+
+/**
+ * Gives a test file its environment (own database, bucket and queue prefix), and on request a
+ * database handle, a team with keys and a running API with a client, and tears all of it down.
+ *
+ * It registers vitest `beforeAll`/`afterAll` hooks itself (call it at the top level of the
+ * file) rather than returning something to build and close by hand: every file set up and
+ * closed the same things in the same order, and a forgotten close leaked databases and Redis
+ * keys. The returned object is filled in `beforeAll`; reading a part that was not asked for,
+ * or reading before the hook ran, throws with the option to set.
+ */
+export function useTestFixture<D extends FixtureDatabase = FixtureDatabase>(
+  options: TestFixtureOptions<D> = {},
+): TestFixture<D> {
+  const parts: Partial<Record<keyof TestFixture<D>, unknown>> = {};
+  const part = <K extends keyof TestFixture<D>>(name: K, option: string): TestFixture<D>[K] => {
+    if (!(name in parts)) throw new Error(`the test fixture has no ${String(name)}: pass ${option} to useTestFixture, and read it inside a test or hook`);
+    return parts[name] as TestFixture<D>[K];
+  };
+
+  beforeAll(async () => {
+    const environment = await createTestEnvironment();
+    parts.environment = environment;
+    if (options.database) {
+      const database = options.database;
+      const db = database.createDatabase(environment.config.DATABASE_URL);
+      parts.db = db;
+      if (options.team !== undefined) {
+        const { createTeam, createApiKey } = database;
+        if (!createTeam || !createApiKey) throw new Error('a team needs createTeam and createApiKey in `database`');
+        const teamId = (await createTeam(db.prisma, options.team)).id;
+        const key = await createApiKey(db.prisma, { teamId, livemode: false, name: 'test' });
+        Object.assign(parts, { teamId, apiKey: key.secret, apiKeyId: key.id });
+        if (options.liveKey) parts.liveKey = (await createApiKey(db.prisma, { teamId, livemode: true, name: 'live' })).secret;
+        if (options.otherTeam) {
+          const otherTeamId = (await createTeam(db.prisma, `Other team than ${options.team}`)).id;
+          const otherTeamKey = (await createApiKey(db.prisma, { teamId: otherTeamId, livemode: false, name: 'other' })).secret;
+          Object.assign(parts, { otherTeamId, otherTeamKey });
+        }
+      }
+      await options.seed?.(db, environment);
+    }
+    if (options.api) {
+      const extra = typeof options.api === 'object' ? options.api : {};
+      const api = await startApi({ ...environment.env, ...extra });
+      parts.api = api;
+      parts.client = apiClient(api.url, () => part('apiKey', '{ team }'));
+    }
+  });
+
+  afterAll(async () => {
+    await (parts.api as TestFixture<D>['api'] | undefined)?.service.stop();
+    await (parts.db as D | undefined)?.close();
+    await (parts.environment as TestEnvironment | undefined)?.cleanup();
+  });
+
+  return {
+    get environment() { return part('environment', 'nothing'); },
+    get db() { return part('db', '{ database }'); },
+    get teamId() { return part('teamId', '{ team }'); },
+    get apiKey() { return part('apiKey', '{ team }'); },
+    get apiKeyId() { return part('apiKeyId', '{ team }'); },
+    get liveKey() { return part('liveKey', '{ liveKey: true }'); },
+    get otherTeamId() { return part('otherTeamId', '{ otherTeam: true }'); },
+    get otherTeamKey() { return part('otherTeamKey', '{ otherTeam: true }'); },
+    get api() { return part('api', '{ api: true }'); },
+    get client() { return part('client', '{ api: true }'); },
+  };
+}
+
+/** A JSON client for one API base URL; `key` is read per call so it can come from a fixture. */
+export function apiClient(baseUrl: string, key: () => string): ApiClient {
+  const call: ApiClient['call'] = async (method, path, body, options = {}) => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${options.key ?? key()}`, 'content-type': 'application/json', ...options.headers },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown> };
+  };
+  const getRun: ApiClient['getRun'] = async (id, options) => {
+    const { status, body } = await call('GET', `/v2/reporting/report_runs/${id}`, undefined, options);
+    if (status !== 200) throw new Error(`reading run ${id} answered ${status}: ${JSON.stringify(body)}`);
+    return body as { id: string; status: string } & Record<string, unknown>;
+  };
+  return {
+    call,
+    getRun,
+    async createRun(body = defaultRunBody, options) {
+      const response = await call('POST', '/v2/reporting/report_runs', body, options);
+      if (response.status !== 200) throw new Error(`creating a run answered ${response.status}: ${JSON.stringify(response.body)}`);
+      return response.body as { id: string } & Record<string, unknown>;
+    },
+    waitUntilEnded: (id, { timeoutMs } = {}) => waitFor(() => getRun(id), (run) => run.status !== 'running', timeoutMs === undefined ? {} : { timeoutMs }),
+  };
+}
