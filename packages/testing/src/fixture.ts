@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
+import type { ReportRunResource } from '@reportrun/core';
 import { createTestEnvironment, waitFor, type TestEnvironment } from './test-environment.ts';
-import { startApi } from './service-processes.ts';
+import { startApi, startWorker } from './service-processes.ts';
 import type { ServiceProcess } from './processes.ts';
 
 /** What the fixture needs of a database handle: something it can close. */
@@ -37,6 +38,8 @@ export interface TestFixtureOptions<D extends FixtureDatabase> {
   seed?: (db: D, environment: TestEnvironment) => Promise<void>;
   /** Starts the API as a real process (`fixture.api`, `fixture.client`); an object adds to its environment. */
   api?: boolean | Record<string, string>;
+  /** Starts one worker process beside the API (`fixture.worker`); an object adds to its environment. */
+  worker?: boolean | Record<string, string>;
 }
 
 export interface ApiResponse {
@@ -48,11 +51,12 @@ export interface ApiResponse {
 /** Creates run ids and reads run resources over HTTP, with the file's key unless told otherwise. */
 export interface ApiClient {
   call(method: string, path: string, body?: unknown, options?: { key?: string; headers?: Record<string, string> }): Promise<ApiResponse>;
-  /** POSTs a run; fails the test unless the API answers 200. Defaults to a small itemized run. */
-  createRun(body?: Record<string, unknown>, options?: { key?: string }): Promise<{ id: string } & Record<string, unknown>>;
-  getRun(id: string, options?: { key?: string }): Promise<{ id: string; status: string } & Record<string, unknown>>;
+  /** POSTs a run; throws unless the API answers 200. Defaults to a year of the itemized report. */
+  createRun(body?: Record<string, unknown>, options?: { key?: string }): Promise<ReportRunResource>;
+  /** GETs a run; throws unless the API answers 200. */
+  getRun(id: string, options?: { key?: string }): Promise<ReportRunResource>;
   /** Polls the run until it leaves `running`; returns the ended resource. */
-  waitUntilEnded(id: string, options?: { timeoutMs?: number }): Promise<{ id: string; status: string } & Record<string, unknown>>;
+  waitUntilEnded(id: string, options?: { timeoutMs?: number }): Promise<ReportRunResource>;
 }
 
 export interface TestFixture<D extends FixtureDatabase> {
@@ -65,6 +69,7 @@ export interface TestFixture<D extends FixtureDatabase> {
   readonly otherTeamId: string;
   readonly otherTeamKey: string;
   readonly api: { service: ServiceProcess; url: string };
+  readonly worker: ServiceProcess;
   readonly client: ApiClient;
 }
 
@@ -92,6 +97,13 @@ export function useTestFixture<D extends FixtureDatabase = FixtureDatabase>(
     return parts[name] as TestFixture<D>[K];
   };
 
+  // Built now, so a file can destructure `call`/`createRun` at its top level; the URL and key
+  // are read on each request, once `beforeAll` has filled them in.
+  const client = apiClient(
+    () => part('api', '{ api: true }').url,
+    () => part('apiKey', '{ team }'),
+  );
+
   beforeAll(async () => {
     const environment = await createTestEnvironment();
     parts.environment = environment;
@@ -114,16 +126,19 @@ export function useTestFixture<D extends FixtureDatabase = FixtureDatabase>(
       }
       await options.seed?.(db, environment);
     }
-    if (options.api) {
-      const extra = typeof options.api === 'object' ? options.api : {};
-      const api = await startApi({ ...environment.env, ...extra });
-      parts.api = api;
-      parts.client = apiClient(api.url, () => part('apiKey', '{ team }'));
-    }
+    const extra = (option: boolean | Record<string, string> | undefined) => (typeof option === 'object' ? option : {});
+    // Both processes take seconds to boot on a busy machine; they start side by side.
+    await Promise.all([
+      options.api && startApi({ ...environment.env, ...extra(options.api) }).then((api) => (parts.api = api)),
+      options.worker && startWorker({ ...environment.env, ...extra(options.worker) }).then((worker) => (parts.worker = worker)),
+    ]);
   });
 
   afterAll(async () => {
-    await (parts.api as TestFixture<D>['api'] | undefined)?.service.stop();
+    await Promise.all([
+      (parts.api as TestFixture<D>['api'] | undefined)?.service.stop(),
+      (parts.worker as ServiceProcess | undefined)?.stop(),
+    ]);
     await (parts.db as D | undefined)?.close();
     await (parts.environment as TestEnvironment | undefined)?.cleanup();
   });
@@ -138,16 +153,18 @@ export function useTestFixture<D extends FixtureDatabase = FixtureDatabase>(
     get otherTeamId() { return part('otherTeamId', '{ otherTeam: true }'); },
     get otherTeamKey() { return part('otherTeamKey', '{ otherTeam: true }'); },
     get api() { return part('api', '{ api: true }'); },
-    get client() { return part('client', '{ api: true }'); },
+    get worker() { return part('worker', '{ worker: true }'); },
+    client,
   };
 }
 
-/** A JSON client for one API base URL; `key` is read per call so it can come from a fixture. */
-export function apiClient(baseUrl: string, key: () => string): ApiClient {
+/** A JSON client for one API; the URL and key may be functions, read on every request. */
+export function apiClient(baseUrl: string | (() => string), key: string | (() => string)): ApiClient {
+  const read = (value: string | (() => string)) => (typeof value === 'string' ? value : value());
   const call: ApiClient['call'] = async (method, path, body, options = {}) => {
-    const response = await fetch(`${baseUrl}${path}`, {
+    const response = await fetch(`${read(baseUrl)}${path}`, {
       method,
-      headers: { authorization: `Bearer ${options.key ?? key()}`, 'content-type': 'application/json', ...options.headers },
+      headers: { authorization: `Bearer ${options.key ?? read(key)}`, 'content-type': 'application/json', ...options.headers },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();
@@ -156,7 +173,7 @@ export function apiClient(baseUrl: string, key: () => string): ApiClient {
   const getRun: ApiClient['getRun'] = async (id, options) => {
     const { status, body } = await call('GET', `/v2/reporting/report_runs/${id}`, undefined, options);
     if (status !== 200) throw new Error(`reading run ${id} answered ${status}: ${JSON.stringify(body)}`);
-    return body as { id: string; status: string } & Record<string, unknown>;
+    return body as unknown as ReportRunResource;
   };
   return {
     call,
@@ -164,7 +181,7 @@ export function apiClient(baseUrl: string, key: () => string): ApiClient {
     async createRun(body = defaultRunBody, options) {
       const response = await call('POST', '/v2/reporting/report_runs', body, options);
       if (response.status !== 200) throw new Error(`creating a run answered ${response.status}: ${JSON.stringify(response.body)}`);
-      return response.body as { id: string } & Record<string, unknown>;
+      return response.body as unknown as ReportRunResource;
     },
     waitUntilEnded: (id, { timeoutMs } = {}) => waitFor(() => getRun(id), (run) => run.status !== 'running', timeoutMs === undefined ? {} : { timeoutMs }),
   };
