@@ -36,10 +36,21 @@ export interface TestFixtureOptions<D extends FixtureDatabase> {
   otherTeam?: boolean;
   /** Runs after the database is open and before the API starts (seeding, extra rows). */
   seed?: (db: D, environment: TestEnvironment) => Promise<void>;
-  /** Starts the API as a real process (`fixture.api`, `fixture.client`); an object adds to its environment. */
-  api?: boolean | Record<string, string>;
+  /**
+   * Starts the API (`fixture.api`, `fixture.client`): `true` or extra environment runs it as a
+   * real process; a function starts it in-process (the API app's `startApiServer`, passed in
+   * because this package cannot depend on an app).
+   */
+  api?: boolean | Record<string, string> | ((environment: TestEnvironment) => Promise<FixtureApi>);
   /** Starts one worker process beside the API (`fixture.worker`); an object adds to its environment. */
   worker?: boolean | Record<string, string>;
+}
+
+/** A running API: its base URL and how to stop it; `service` when it runs as a process. */
+export interface FixtureApi {
+  url: string;
+  close(): Promise<void>;
+  service?: ServiceProcess;
 }
 
 export interface ApiResponse {
@@ -68,7 +79,7 @@ export interface TestFixture<D extends FixtureDatabase> {
   readonly liveKey: string;
   readonly otherTeamId: string;
   readonly otherTeamKey: string;
-  readonly api: { service: ServiceProcess; url: string };
+  readonly api: FixtureApi;
   readonly worker: ServiceProcess;
   readonly client: ApiClient;
 }
@@ -126,17 +137,17 @@ export function useTestFixture<D extends FixtureDatabase = FixtureDatabase>(
       }
       await options.seed?.(db, environment);
     }
-    const extra = (option: boolean | Record<string, string> | undefined) => (typeof option === 'object' ? option : {});
+    const extra = (option: boolean | Record<string, string>) => (typeof option === 'object' ? option : {});
     // Both processes take seconds to boot on a busy machine; they start side by side.
     await Promise.all([
-      options.api && startApi({ ...environment.env, ...extra(options.api) }).then((api) => (parts.api = api)),
+      options.api && startFixtureApi(options.api, environment).then((api) => (parts.api = api)),
       options.worker && startWorker({ ...environment.env, ...extra(options.worker) }).then((worker) => (parts.worker = worker)),
     ]);
   });
 
   afterAll(async () => {
     await Promise.all([
-      (parts.api as TestFixture<D>['api'] | undefined)?.service.stop(),
+      (parts.api as FixtureApi | undefined)?.close(),
       (parts.worker as ServiceProcess | undefined)?.stop(),
     ]);
     await (parts.db as D | undefined)?.close();
@@ -156,6 +167,15 @@ export function useTestFixture<D extends FixtureDatabase = FixtureDatabase>(
     get worker() { return part('worker', '{ worker: true }'); },
     client,
   };
+}
+
+async function startFixtureApi(
+  option: true | Record<string, string> | ((environment: TestEnvironment) => Promise<FixtureApi>),
+  environment: TestEnvironment,
+): Promise<FixtureApi> {
+  if (typeof option === 'function') return option(environment);
+  const { service, url } = await startApi({ ...environment.env, ...(option === true ? {} : option) });
+  return { url, service, close: () => service.stop() };
 }
 
 /** A JSON client for one API; the URL and key may be functions, read on every request. */

@@ -23,6 +23,7 @@ export {
   type TestFixtureOptions,
   type FixtureDatabase,
   type FixtureDatabaseFunctions,
+  type FixtureApi,
   type ApiClient,
   type ApiResponse,
 } from './fixture.ts';
