@@ -1,6 +1,9 @@
 import { expect } from 'vitest';
 import { idPrefix, newId } from '@reportrun/core';
+import { createLogger } from '@reportrun/config';
 import type { PrismaClient, ReportRun, ReportRunStatus } from '@reportrun/db';
+import type { TestEnvironment } from '@reportrun/testing';
+import { startApiServer, type RunningApi } from '../src/index.ts';
 
 /** Asserts an RFC 9457 problem with the given status and code; returns it for more checks. */
 export async function expectProblem(response: Response, status: number, code: string, param?: string) {
@@ -47,3 +50,7 @@ export async function insertRun(
     },
   });
 }
+
+/** Starts the API in this process on a free port: what `useTestFixture({ api: inProcessApi })` runs. */
+export const inProcessApi = (environment: TestEnvironment): Promise<RunningApi> =>
+  startApiServer({ ...environment.config, PORT: 0 }, createLogger('api-test', 'silent'));

@@ -1,14 +1,13 @@
 import express from 'express';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '@reportrun/config';
 import { idPrefix, newId } from '@reportrun/core';
-import { createApiKey, createDatabase, createTeam, type Database } from '@reportrun/db';
-import { createTestEnvironment, type TestEnvironment } from '@reportrun/testing';
+import * as database from '@reportrun/db';
+import { useTestFixture } from '@reportrun/testing';
 import { maxJsonDepth } from '../src/http/json-body.ts';
 import { postgresSqlState, problemErrorHandler } from '../src/http/problem.ts';
-import { startApiServer, type RunningApi } from '../src/index.ts';
-import { expectProblem } from './api-fixtures.ts';
+import { expectProblem, inProcessApi } from './api-fixtures.ts';
 
 /**
  * Input that once made the API answer 500 — undecodable paths, NUL, dates Postgres cannot
@@ -17,12 +16,10 @@ import { expectProblem } from './api-fixtures.ts';
  * while a real fault stays a logged 500.
  */
 
-let environment: TestEnvironment;
-let db: Database;
-let api: RunningApi;
-let key: string;
 let runId: string;
 let savedReportId: string;
+
+const fixture = useTestFixture({ database, team: 'Hostile input team', api: inProcessApi });
 
 const savedQuery = {
   dataset: 'balance_transactions',
@@ -31,10 +28,10 @@ const savedQuery = {
 };
 
 function request(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
-  return fetch(`${api.url}${path}`, {
+  return fetch(`${fixture.api.url}${path}`, {
     method,
     headers: {
-      authorization: `Bearer ${key}`,
+      authorization: `Bearer ${fixture.apiKey}`,
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
       ...headers,
     },
@@ -43,11 +40,6 @@ function request(method: string, path: string, body?: string, headers: Record<st
 }
 
 beforeAll(async () => {
-  environment = await createTestEnvironment();
-  db = createDatabase(environment.config.DATABASE_URL);
-  const team = await createTeam(db.prisma, 'Hostile input team');
-  key = (await createApiKey(db.prisma, { teamId: team.id, livemode: false, name: 'k' })).secret;
-  api = await startApiServer({ ...environment.config, PORT: 0 }, createLogger('api-test', 'silent'));
   const run = await request(
     'POST',
     '/v2/reporting/report_runs',
@@ -61,12 +53,6 @@ beforeAll(async () => {
   const saved = await request('POST', '/v1/reports/saved', JSON.stringify({ name: 'Counts', query: savedQuery }));
   expect(saved.status).toBe(201);
   savedReportId = ((await saved.json()) as { id: string }).id;
-});
-
-afterAll(async () => {
-  await api?.close();
-  await db?.close();
-  await environment?.cleanup();
 });
 
 /** Every route with an id in its path, as a client calls it. */
@@ -248,16 +234,16 @@ describe('the error handler', () => {
   }
 
   it('reads the SQLSTATE from Prisma and node-postgres errors alike', async () => {
-    const prismaError = await db.prisma.report.findFirst({ where: { id: 'a\u0000b' } }).catch((caught: unknown) => caught);
+    const prismaError = await fixture.db.prisma.report.findFirst({ where: { id: 'a\u0000b' } }).catch((caught: unknown) => caught);
     expect(postgresSqlState(prismaError)).toBe('22021');
-    const pgError = await db.pool.query("SELECT 'x'::timestamptz").catch((caught: unknown) => caught);
+    const pgError = await fixture.db.pool.query("SELECT 'x'::timestamptz").catch((caught: unknown) => caught);
     expect(postgresSqlState(pgError)).toBe('22007');
     expect(postgresSqlState(new Error('plain'))).toBeUndefined();
   });
 
   it('maps a database data error that slipped past validation to 400 invalid_value, and warns', async () => {
     const { response, warn, error } = await serve(() =>
-      db.prisma.reportRun.findFirst({ where: { createdAt: { gte: new Date('0000-01-01T00:00:00Z') } } }),
+      fixture.db.prisma.reportRun.findFirst({ where: { createdAt: { gte: new Date('0000-01-01T00:00:00Z') } } }),
     );
     const problem = await expectProblem(response, 400, 'invalid_value');
     expect(problem.sqlstate).toBe('22008');
@@ -266,7 +252,7 @@ describe('the error handler', () => {
   });
 
   it('keeps a real fault a logged 500', async () => {
-    const { response, error } = await serve(() => db.pool.query('SELECT * FROM no_such_table'));
+    const { response, error } = await serve(() => fixture.db.pool.query('SELECT * FROM no_such_table'));
     await expectProblem(response, 500, 'internal_error');
     expect(error).toHaveBeenCalledOnce();
   });

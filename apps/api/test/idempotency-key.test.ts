@@ -1,33 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '@reportrun/config';
 import type { ReportRunResource } from '@reportrun/core';
-import { createApiKey, createDatabase, createTeam, type Database } from '@reportrun/db';
+import * as database from '@reportrun/db';
 import { createRedisConnection, createReportRunQueue, type ReportRunQueue } from '@reportrun/queue';
-import { createTestEnvironment, type TestEnvironment } from '@reportrun/testing';
+import { useTestFixture } from '@reportrun/testing';
 import type { Redis } from 'ioredis';
-import { startApiServer, type RunningApi } from '../src/index.ts';
-import { expectProblem } from './api-fixtures.ts';
+import { expectProblem, inProcessApi } from './api-fixtures.ts';
 
-let environment: TestEnvironment;
-let db: Database;
-let api: RunningApi;
 let redis: Redis;
 let queue: ReportRunQueue;
-let teamId: string;
-let testKey: string;
-let liveKey: string;
-let otherTeamKey: string;
 
-beforeAll(async () => {
-  environment = await createTestEnvironment();
-  db = createDatabase(environment.config.DATABASE_URL);
-  teamId = (await createTeam(db.prisma, 'Idempotent team')).id;
-  testKey = (await createApiKey(db.prisma, { teamId, livemode: false, name: 'test' })).secret;
-  liveKey = (await createApiKey(db.prisma, { teamId, livemode: true, name: 'live' })).secret;
-  const other = await createTeam(db.prisma, 'Other team');
-  otherTeamKey = (await createApiKey(db.prisma, { teamId: other.id, livemode: false, name: 'other' })).secret;
-  api = await startApiServer({ ...environment.config, PORT: 0 }, createLogger('api-test', 'silent'));
+const fixture = useTestFixture({ database, team: 'Idempotent team', liveKey: true, otherTeam: true, api: inProcessApi });
+
+beforeAll(() => {
+  const { environment } = fixture;
   redis = createRedisConnection(environment.config.REDIS_URL, 'worker');
   queue = createReportRunQueue(redis, environment.config.QUEUE_PREFIX);
 });
@@ -35,9 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await queue?.close();
   redis?.disconnect();
-  await api?.close();
-  await db?.close();
-  await environment?.cleanup();
 });
 
 const body = {
@@ -45,8 +28,8 @@ const body = {
   report_parameters: { interval_start: '2025-01-01T00:00:00Z', interval_end: '2025-01-02T00:00:00Z' },
 };
 
-function create(payload: unknown, idempotencyKey: string | undefined, apiKey = testKey) {
-  return fetch(`${api.url}/v2/reporting/report_runs`, {
+function create(payload: unknown, idempotencyKey: string | undefined, apiKey = fixture.apiKey) {
+  return fetch(`${fixture.api.url}/v2/reporting/report_runs`, {
     method: 'POST',
     headers: {
       authorization: `Bearer ${apiKey}`,
@@ -62,7 +45,7 @@ async function queuedJobs(): Promise<number> {
   return Object.values(counts).reduce((sum, count) => sum + count, 0);
 }
 
-const runCount = () => db.prisma.reportRun.count();
+const runCount = () => fixture.db.prisma.reportRun.count();
 
 describe('Idempotency-Key on POST /v2/reporting/report_runs', () => {
   it('the same key fired 20 times at once creates one run and queues one job; every caller gets that run', async () => {
@@ -91,7 +74,7 @@ describe('Idempotency-Key on POST /v2/reporting/report_runs', () => {
     expect(first.status).toBe(200);
     expect(first.headers.get('idempotent-replayed')).toBeNull();
     const { id } = JSON.parse(firstText) as ReportRunResource;
-    await db.prisma.reportRun.update({ where: { id }, data: { status: 'failed', failedAt: new Date() } });
+    await fixture.db.prisma.reportRun.update({ where: { id }, data: { status: 'failed', failedAt: new Date() } });
 
     // Same body with keys in another order and other spacing: still the same request.
     const reordered = `{ "report_parameters": { "interval_end": "2025-01-02T00:00:00Z", "interval_start": "2025-01-01T00:00:00Z" },
@@ -120,7 +103,7 @@ describe('Idempotency-Key on POST /v2/reporting/report_runs', () => {
   it('keys belong to a team and a mode: the same key elsewhere is a different key', async () => {
     const key = randomUUID();
     const ids = new Set<string>();
-    for (const apiKey of [testKey, liveKey, otherTeamKey]) {
+    for (const apiKey of [fixture.apiKey, fixture.liveKey, fixture.otherTeamKey]) {
       const response = await create(body, key, apiKey);
       expect(response.status).toBe(200);
       expect(response.headers.get('idempotent-replayed')).toBeNull();
@@ -133,9 +116,9 @@ describe('Idempotency-Key on POST /v2/reporting/report_runs', () => {
     const key = randomUUID();
     const first = (await (await create(body, key)).json()) as ReportRunResource;
     // Age the key past its retention instead of waiting a day.
-    await db.pool.query(
+    await fixture.db.pool.query(
       `UPDATE idempotency_keys SET created_at = now() - interval '24 hours 1 second' WHERE team_id = $1 AND key = $2`,
-      [teamId, key],
+      [fixture.teamId, key],
     );
     const other = { ...body, result_options: { compress_file: true } };
     const second = await create(other, key);
@@ -151,9 +134,9 @@ describe('Idempotency-Key on POST /v2/reporting/report_runs', () => {
   it('a key just short of 24 hours old is still remembered', async () => {
     const key = randomUUID();
     const first = await (await create(body, key)).text();
-    await db.pool.query(
+    await fixture.db.pool.query(
       `UPDATE idempotency_keys SET created_at = now() - interval '23 hours 59 minutes' WHERE team_id = $1 AND key = $2`,
-      [teamId, key],
+      [fixture.teamId, key],
     );
     expect(await (await create(body, key)).text()).toBe(first);
   });
@@ -177,21 +160,21 @@ describe('Idempotency-Key on POST /v2/reporting/report_runs', () => {
     const inProgress = `UPDATE idempotency_keys SET response_status = NULL, response_body = NULL, completed_at = NULL,
                                locked_by = 'another-request', locked_at = now()
                          WHERE team_id = $1 AND key = $2`;
-    await db.pool.query(inProgress, [teamId, key]);
+    await fixture.db.pool.query(inProgress, [fixture.teamId, key]);
     const waiting = create(body, key);
     // The "first request" finishes 300 ms later; the waiting retry then gets its response.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    await db.pool.query(
+    await fixture.db.pool.query(
       `UPDATE idempotency_keys SET response_status = 200, response_body = $3, completed_at = now(), locked_by = NULL, locked_at = NULL
         WHERE team_id = $1 AND key = $2`,
-      [teamId, key, original],
+      [fixture.teamId, key, original],
     );
     const answered = await waiting;
     expect(answered.status).toBe(200);
     expect(await answered.text()).toBe(original);
 
     // A first request that never finishes: after waiting a few seconds the retry is told to come back.
-    await db.pool.query(inProgress, [teamId, key]);
+    await fixture.db.pool.query(inProgress, [fixture.teamId, key]);
     const started = Date.now();
     const problem = await expectProblem(await create(body, key), 409, 'idempotency_request_in_progress');
     expect(Date.now() - started).toBeLessThan(10_000);
@@ -201,17 +184,17 @@ describe('Idempotency-Key on POST /v2/reporting/report_runs', () => {
   it('a claim abandoned by a crashed request is taken over once its lease runs out', async () => {
     const key = randomUUID();
     await create(body, key);
-    await db.pool.query(
+    await fixture.db.pool.query(
       `UPDATE idempotency_keys SET response_status = NULL, response_body = NULL, completed_at = NULL,
               locked_by = 'crashed-request', locked_at = now() - interval '2 minutes'
         WHERE team_id = $1 AND key = $2`,
-      [teamId, key],
+      [fixture.teamId, key],
     );
     const retry = await create(body, key);
     expect(retry.status).toBe(200);
     expect(retry.headers.get('idempotent-replayed')).toBeNull();
-    const row = await db.prisma.idempotencyKey.findUnique({
-      where: { teamId_livemode_key: { teamId, livemode: false, key } },
+    const row = await fixture.db.prisma.idempotencyKey.findUnique({
+      where: { teamId_livemode_key: { teamId: fixture.teamId, livemode: false, key } },
     });
     expect(row).toMatchObject({ responseStatus: 200, lockedBy: null });
   });

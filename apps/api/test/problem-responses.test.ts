@@ -1,32 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger, loadConfig } from '@reportrun/config';
-import { createApiKey, createDatabase, createTeam, type Database } from '@reportrun/db';
+import * as database from '@reportrun/db';
 import { createRedisConnection, createReportRunQueue } from '@reportrun/queue';
-import { createTestEnvironment, type TestEnvironment } from '@reportrun/testing';
-import { startApiServer, type RunningApi } from '../src/index.ts';
+import { useTestFixture } from '@reportrun/testing';
+import { startApiServer } from '../src/index.ts';
+import { inProcessApi } from './api-fixtures.ts';
 
-let environment: TestEnvironment;
-let db: Database;
-let api: RunningApi;
-let key: string;
-let otherTeamKey: string;
-let liveKey: string;
-
-beforeAll(async () => {
-  environment = await createTestEnvironment();
-  db = createDatabase(environment.config.DATABASE_URL);
-  const team = await createTeam(db.prisma, 'Problem team');
-  key = (await createApiKey(db.prisma, { teamId: team.id, livemode: false, name: 'k' })).secret;
-  liveKey = (await createApiKey(db.prisma, { teamId: team.id, livemode: true, name: 'live' })).secret;
-  const other = await createTeam(db.prisma, 'Other team');
-  otherTeamKey = (await createApiKey(db.prisma, { teamId: other.id, livemode: false, name: 'o' })).secret;
-  api = await startApiServer({ ...environment.config, PORT: 0 }, createLogger('api-test', 'silent'));
-});
-afterAll(async () => {
-  await api?.close();
-  await db?.close();
-  await environment?.cleanup();
-});
+const fixture = useTestFixture({ database, team: 'Problem team', liveKey: true, otherTeam: true, api: inProcessApi });
 
 const validBody = {
   report: 'balance_change_from_activity.itemized.1',
@@ -34,9 +14,9 @@ const validBody = {
 };
 
 function post(path: string, body: string, headers: Record<string, string> = {}) {
-  return fetch(`${api.url}${path}`, {
+  return fetch(`${fixture.api.url}${path}`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+    headers: { authorization: `Bearer ${fixture.apiKey}`, 'content-type': 'application/json', ...headers },
     body,
   });
 }
@@ -53,7 +33,7 @@ async function expectProblem(response: Response, status: number, code: string, p
 }
 
 async function runCount() {
-  return db.prisma.reportRun.count();
+  return fixture.db.prisma.reportRun.count();
 }
 
 describe('every bad request gets an RFC 9457 problem and changes nothing', () => {
@@ -75,23 +55,23 @@ describe('every bad request gets an RFC 9457 problem and changes nothing', () =>
   });
 
   it('an unknown route is 404 route_not_found', async () => {
-    const response = await fetch(`${api.url}/v2/reporting/nothing_here`, { headers: { authorization: `Bearer ${key}` } });
+    const response = await fetch(`${fixture.api.url}/v2/reporting/nothing_here`, { headers: { authorization: `Bearer ${fixture.apiKey}` } });
     await expectProblem(response, 404, 'route_not_found');
   });
 
   it('an unknown run is 404 report_run_not_found', async () => {
-    const response = await fetch(`${api.url}/v2/reporting/report_runs/reprun_00000000000000000000000000`, {
-      headers: { authorization: `Bearer ${key}` },
+    const response = await fetch(`${fixture.api.url}/v2/reporting/report_runs/reprun_00000000000000000000000000`, {
+      headers: { authorization: `Bearer ${fixture.apiKey}` },
     });
     await expectProblem(response, 404, 'report_run_not_found');
   });
 
   it('a missing, malformed or unknown API key is 401', async () => {
-    const none = await fetch(`${api.url}/v2/reporting/report_runs/x`);
+    const none = await fetch(`${fixture.api.url}/v2/reporting/report_runs/x`);
     await expectProblem(none, 401, 'api_key_missing');
-    const malformed = await fetch(`${api.url}/v2/reporting/report_runs/x`, { headers: { authorization: 'Basic abc' } });
+    const malformed = await fetch(`${fixture.api.url}/v2/reporting/report_runs/x`, { headers: { authorization: 'Basic abc' } });
     await expectProblem(malformed, 401, 'api_key_malformed');
-    const unknown = await fetch(`${api.url}/v2/reporting/report_runs/x`, { headers: { authorization: 'Bearer rr_test_nope' } });
+    const unknown = await fetch(`${fixture.api.url}/v2/reporting/report_runs/x`, { headers: { authorization: 'Bearer rr_test_nope' } });
     await expectProblem(unknown, 401, 'api_key_invalid');
   });
 
@@ -126,8 +106,8 @@ describe('every bad request gets an RFC 9457 problem and changes nothing', () =>
   });
 
   it('invalid requests enqueue nothing', async () => {
-    const redis = createRedisConnection(environment.config.REDIS_URL, 'worker');
-    const queue = createReportRunQueue(redis, environment.config.QUEUE_PREFIX);
+    const redis = createRedisConnection(fixture.environment.config.REDIS_URL, 'worker');
+    const queue = createReportRunQueue(redis, fixture.environment.config.QUEUE_PREFIX);
     try {
       const counts = await queue.getJobCounts('waiting', 'active', 'delayed');
       // The only jobs are those of valid runs created by this file's tests.
@@ -142,28 +122,28 @@ describe('every bad request gets an RFC 9457 problem and changes nothing', () =>
     const created = await post('/v2/reporting/report_runs', JSON.stringify(validBody));
     expect(created.status).toBe(200);
     const { id } = (await created.json()) as { id: string };
-    for (const foreign of [otherTeamKey, liveKey]) {
-      const response = await fetch(`${api.url}/v2/reporting/report_runs/${id}`, { headers: { authorization: `Bearer ${foreign}` } });
+    for (const foreign of [fixture.otherTeamKey, fixture.liveKey]) {
+      const response = await fetch(`${fixture.api.url}/v2/reporting/report_runs/${id}`, { headers: { authorization: `Bearer ${foreign}` } });
       await expectProblem(response, 404, 'report_run_not_found');
     }
-    const own = await fetch(`${api.url}/v2/reporting/report_runs/${id}`, { headers: { authorization: `Bearer ${key}` } });
+    const own = await fetch(`${fixture.api.url}/v2/reporting/report_runs/${id}`, { headers: { authorization: `Bearer ${fixture.apiKey}` } });
     expect(own.status).toBe(200);
   });
 
   it('when the queue is unreachable, creating a run is 503 with retry advice and the run is not left hanging', async () => {
-    const config = loadConfig({ ...environment.env, REDIS_URL: 'redis://127.0.0.1:1' });
+    const config = loadConfig({ ...fixture.environment.env, REDIS_URL: 'redis://127.0.0.1:1' });
     const offline = await startApiServer({ ...config, PORT: 0 }, createLogger('api-test', 'silent'));
     try {
       const response = await fetch(`${offline.url}/v2/reporting/report_runs`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${fixture.apiKey}`, 'content-type': 'application/json' },
         body: JSON.stringify(validBody),
       });
       const problem = await expectProblem(response, 503, 'service_unavailable');
       expect(problem.retry_after_seconds).toBeGreaterThan(0);
       expect(response.headers.get('retry-after')).toBe(String(problem.retry_after_seconds));
-      const stranded = await db.prisma.reportRun.count({ where: { status: 'running', statusDetails: { equals: { stage: 'queued' } } } });
-      const failed = await db.prisma.reportRun.findFirst({ where: { status: 'failed' } });
+      const stranded = await fixture.db.prisma.reportRun.count({ where: { status: 'running', statusDetails: { equals: { stage: 'queued' } } } });
+      const failed = await fixture.db.prisma.reportRun.findFirst({ where: { status: 'failed' } });
       expect(failed?.statusDetails).toMatchObject({ code: 'enqueue_failed' });
       expect(stranded).toBe(await runCount() - 1);
     } finally {

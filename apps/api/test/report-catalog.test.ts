@@ -1,38 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '@reportrun/config';
+import { describe, expect, it } from 'vitest';
 import type { ReportList, ReportResource } from '@reportrun/core';
-import { createApiKey, createDatabase, createTeam, type Database } from '@reportrun/db';
+import * as database from '@reportrun/db';
 import { createRedisConnection, createReportRunQueue } from '@reportrun/queue';
-import { createTestEnvironment, type TestEnvironment } from '@reportrun/testing';
-import { startApiServer, type RunningApi } from '../src/index.ts';
-import { expectProblem } from './api-fixtures.ts';
+import { useTestFixture } from '@reportrun/testing';
+import { expectProblem, inProcessApi } from './api-fixtures.ts';
 
-let environment: TestEnvironment;
-let db: Database;
-let api: RunningApi;
-let testKey: string;
-let liveKey: string;
+const fixture = useTestFixture({ database, team: 'Catalog team', liveKey: true, api: inProcessApi });
 
-beforeAll(async () => {
-  environment = await createTestEnvironment();
-  db = createDatabase(environment.config.DATABASE_URL);
-  const team = await createTeam(db.prisma, 'Catalog team');
-  testKey = (await createApiKey(db.prisma, { teamId: team.id, livemode: false, name: 'test' })).secret;
-  liveKey = (await createApiKey(db.prisma, { teamId: team.id, livemode: true, name: 'live' })).secret;
-  api = await startApiServer({ ...environment.config, PORT: 0 }, createLogger('api-test', 'silent'));
-});
-
-afterAll(async () => {
-  await api?.close();
-  await db?.close();
-  await environment?.cleanup();
-});
-
-const get = (path: string, key = testKey) => fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+const get = (path: string, key = fixture.apiKey) => fetch(`${fixture.api.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
 const createRun = (body: unknown) =>
-  fetch(`${api.url}/v2/reporting/report_runs`, {
+  fetch(`${fixture.api.url}/v2/reporting/report_runs`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${testKey}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${fixture.apiKey}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
 
@@ -59,8 +38,8 @@ describe('GET /v2/reporting/reports', () => {
   });
 
   it('needs an API key, and mirrors its mode', async () => {
-    await expectProblem(await fetch(`${api.url}/v2/reporting/reports`), 401, 'api_key_missing');
-    const list = (await (await get('/v2/reporting/reports', liveKey)).json()) as ReportList;
+    await expectProblem(await fetch(`${fixture.api.url}/v2/reporting/reports`), 401, 'api_key_missing');
+    const list = (await (await get('/v2/reporting/reports', fixture.liveKey)).json()) as ReportList;
     expect(list.data.every((report) => report.livemode)).toBe(true);
   });
 });
@@ -123,10 +102,10 @@ describe('creating a run with parameters the report does not take', () => {
     ['a column the report lacks', 'payouts.itemized.1', { ...interval, columns: ['payout_id', 'customer'] }, 'parameter_invalid', 'report_parameters.columns', "no column 'customer'"],
     ['a reporting category outside the allowed values', 'balance_change_from_activity.summary.1', { ...interval, reporting_category: 'fees' }, 'parameter_invalid', 'report_parameters.reporting_category', 'adjustment, charge, payout, refund'],
   ])('%s is a 400 naming it, and nothing is created or queued', async (_name, report, parameters, code, param, detail) => {
-    const runsBefore = await db.prisma.reportRun.count();
+    const runsBefore = await fixture.db.prisma.reportRun.count();
     const problem = await expectProblem(await createRun({ report, report_parameters: parameters }), 400, code, param);
     expect(problem.detail).toContain(detail);
-    expect(await db.prisma.reportRun.count()).toBe(runsBefore);
+    expect(await fixture.db.prisma.reportRun.count()).toBe(runsBefore);
   });
 
   it('an unknown result format is a 400 naming result_options.format', async () => {
@@ -139,8 +118,8 @@ describe('creating a run with parameters the report does not take', () => {
   });
 
   it('queues nothing for refused requests, while an accepted one is queued', async () => {
-    const redis = createRedisConnection(environment.config.REDIS_URL, 'worker');
-    const queue = createReportRunQueue(redis, environment.config.QUEUE_PREFIX);
+    const redis = createRedisConnection(fixture.environment.config.REDIS_URL, 'worker');
+    const queue = createReportRunQueue(redis, fixture.environment.config.QUEUE_PREFIX);
     const jobCount = async () =>
       Object.values(await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed')).reduce(
         (total, count) => total + count,
@@ -148,7 +127,7 @@ describe('creating a run with parameters the report does not take', () => {
       );
     try {
       const jobsBefore = await jobCount();
-      const runsBefore = await db.prisma.reportRun.count();
+      const runsBefore = await fixture.db.prisma.reportRun.count();
       for (const refused of [
         { report: 'balance.summary.1', report_parameters: { ...interval, timezone: 'Etc/UTC' } },
         { report: 'activity.daily.1', report_parameters: { ...interval, currency: 978 } },
@@ -159,11 +138,11 @@ describe('creating a run with parameters the report does not take', () => {
         expect((await createRun(refused)).status).toBe(400);
       }
       expect(await jobCount()).toBe(jobsBefore);
-      expect(await db.prisma.reportRun.count()).toBe(runsBefore);
+      expect(await fixture.db.prisma.reportRun.count()).toBe(runsBefore);
       // The same counters see an accepted request, so the equalities above can fail.
       expect((await createRun({ report: 'balance.summary.1', report_parameters: interval })).status).toBe(200);
       expect(await jobCount()).toBe(jobsBefore + 1);
-      expect(await db.prisma.reportRun.count()).toBe(runsBefore + 1);
+      expect(await fixture.db.prisma.reportRun.count()).toBe(runsBefore + 1);
     } finally {
       await queue.close();
       redis.disconnect();

@@ -1,51 +1,20 @@
 import { unzipSync } from 'fflate';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReportRunResource } from '@reportrun/core';
-import { createApiKey, createDatabase, createTeam, seedLedger, type Database } from '@reportrun/db';
-import { createTestEnvironment, startApi, startWorker, waitFor, type ServiceProcess, type TestEnvironment } from '@reportrun/testing';
+import * as database from '@reportrun/db';
+import { useTestFixture, waitFor } from '@reportrun/testing';
 import { expectedItemizedCsv, expectedItemizedRows } from './ledger-csv.ts';
 
-
-let environment: TestEnvironment;
-let db: Database;
-let api: ServiceProcess;
-let worker: ServiceProcess;
-let apiUrl: string;
-let apiKey: string;
-
-beforeAll(async () => {
-  environment = await createTestEnvironment();
-  db = createDatabase(environment.config.DATABASE_URL);
-  await seedLedger(db.pool, 20_000);
-  const team = await createTeam(db.prisma, 'End-to-end team');
-  apiKey = (await createApiKey(db.prisma, { teamId: team.id, livemode: false, name: 'e2e' })).secret;
-
-  [{ service: api, url: apiUrl }, worker] = await Promise.all([startApi(environment.env), startWorker(environment.env)]);
+const fixture = useTestFixture({
+  database,
+  team: 'End-to-end team',
+  seed: async (db) => {
+    await database.seedLedger(db.pool, 20_000);
+  },
+  api: true,
+  worker: true,
 });
-
-afterAll(async () => {
-  await Promise.all([api?.stop(), worker?.stop()]);
-  await db?.close();
-  await environment?.cleanup();
-});
-
-async function createRun(body: unknown): Promise<ReportRunResource> {
-  const response = await fetch(`${apiUrl}/v2/reporting/report_runs`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect(response.status, await response.clone().text()).toBe(200);
-  return (await response.json()) as ReportRunResource;
-}
-
-async function getRun(id: string): Promise<ReportRunResource> {
-  const response = await fetch(`${apiUrl}/v2/reporting/report_runs/${id}`, {
-    headers: { authorization: `Bearer ${apiKey}` },
-  });
-  expect(response.status).toBe(200);
-  return (await response.json()) as ReportRunResource;
-}
+const { createRun, getRun } = fixture.client;
 
 const finished = (run: ReportRunResource) => run.status !== 'running';
 const interval = { interval_start: '2025-03-01T00:00:00Z', interval_end: '2025-04-15T12:30:00Z' };
@@ -77,7 +46,7 @@ describe('a report run from HTTP request to downloaded file', () => {
     const download = await fetch(file.download_url.url);
     expect(download.status).toBe(200);
     const bytes = Buffer.from(await download.arrayBuffer());
-    const expected = await expectedItemizedCsv(db.pool, interval.interval_start, interval.interval_end);
+    const expected = await expectedItemizedCsv(fixture.db.pool, interval.interval_start, interval.interval_end);
     expect(expected.rows).toBeGreaterThan(1000);
     expect(bytes.toString('utf8')).toBe(expected.csv);
     expect(file.size).toBe(bytes.length);
@@ -103,7 +72,7 @@ describe('a report run from HTTP request to downloaded file', () => {
     const names = Object.keys(entries);
     expect(names).toHaveLength(1);
     expect(names[0]).toMatch(/\.csv$/);
-    const expected = await expectedItemizedCsv(db.pool, interval.interval_start, interval.interval_end, 'eur');
+    const expected = await expectedItemizedCsv(fixture.db.pool, interval.interval_start, interval.interval_end, 'eur');
     expect(Buffer.from(entries[names[0]!]!).toString('utf8')).toBe(expected.csv);
   });
 
@@ -111,8 +80,10 @@ describe('a report run from HTTP request to downloaded file', () => {
     const created = await createRun({ report: 'balance_change_from_activity.itemized.1', report_parameters: interval });
     await waitFor(() => getRun(created.id), finished);
     const first = await getRun(created.id);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    const second = await getRun(created.id);
+    // A presigned URL carries a whole-second signing time: read again once a read is signed in
+    // a later second than the first one.
+    const signedSecond = (run: ReportRunResource) => Math.floor(Date.parse(run.result!.file!.download_url.expires_at!) / 1000);
+    const second = await waitFor(() => getRun(created.id), (run) => signedSecond(run) > signedSecond(first));
     expect(second.result!.file!.download_url.url).not.toBe(first.result!.file!.download_url.url);
     expect(second.result!.file!.download_url.expires_at! > first.result!.file!.download_url.expires_at!).toBe(true);
   });
@@ -135,9 +106,9 @@ describe('result options', () => {
     const escaped = (await download(await waitFor(() => getRun(escapedRun.id), finished))).toString('utf8');
     const raw = (await download(await waitFor(() => getRun(rawRun.id), finished))).toString('utf8');
 
-    expect(escaped).toBe((await expectedItemizedCsv(db.pool, interval.interval_start, interval.interval_end)).csv);
+    expect(escaped).toBe((await expectedItemizedCsv(fixture.db.pool, interval.interval_start, interval.interval_end)).csv);
     expect(raw).toBe(
-      (await expectedItemizedCsv(db.pool, interval.interval_start, interval.interval_end, undefined, { escapeFormulas: false })).csv,
+      (await expectedItemizedCsv(fixture.db.pool, interval.interval_start, interval.interval_end, undefined, { escapeFormulas: false })).csv,
     );
     // The seed's formula-looking descriptions are quoted in one and raw in the other; negative
     // amounts (refunds, payouts) stay numbers in both.
@@ -164,7 +135,7 @@ describe('result options', () => {
     expect(lines.endsWith('\n')).toBe(true);
     const objects = lines.slice(0, -1).split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
 
-    const expected = await expectedItemizedRows(db.pool, interval.interval_start, interval.interval_end, 'gbp');
+    const expected = await expectedItemizedRows(fixture.db.pool, interval.interval_start, interval.interval_end, 'gbp');
     expect(objects).toEqual(expected.rows.map((row) => Object.fromEntries(expected.header.map((name, index) => [name, row[index]]))));
     expect(run.result!.file!.rows).toBe(expected.rows.length);
   });

@@ -1,47 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '@reportrun/config';
+import { describe, expect, it } from 'vitest';
 import type { ReportRunList } from '@reportrun/core';
-import { createApiKey, createDatabase, createTeam, type Database, type ReportRun } from '@reportrun/db';
-import { createTestEnvironment, type TestEnvironment } from '@reportrun/testing';
-import { startApiServer, type RunningApi } from '../src/index.ts';
+import * as database from '@reportrun/db';
+import type { ReportRun } from '@reportrun/db';
+import { useTestFixture } from '@reportrun/testing';
+import { inProcessApi } from './api-fixtures.ts';
 import { expectProblem, insertRun } from './api-fixtures.ts';
 
-let environment: TestEnvironment;
-let db: Database;
-let api: RunningApi;
-let teamId: string;
-let otherTeamId: string;
-let testKey: string;
-let liveKey: string;
-let otherTeamKey: string;
+const fixture = useTestFixture({ database, team: 'Listing team', liveKey: true, otherTeam: true, api: inProcessApi });
 
-beforeAll(async () => {
-  environment = await createTestEnvironment();
-  db = createDatabase(environment.config.DATABASE_URL);
-  teamId = (await createTeam(db.prisma, 'Listing team')).id;
-  otherTeamId = (await createTeam(db.prisma, 'Other team')).id;
-  testKey = (await createApiKey(db.prisma, { teamId, livemode: false, name: 'test' })).secret;
-  liveKey = (await createApiKey(db.prisma, { teamId, livemode: true, name: 'live' })).secret;
-  otherTeamKey = (await createApiKey(db.prisma, { teamId: otherTeamId, livemode: false, name: 'other' }))
-    .secret;
-  api = await startApiServer({ ...environment.config, PORT: 0 }, createLogger('api-test', 'silent'));
-});
-
-afterAll(async () => {
-  await api?.close();
-  await db?.close();
-  await environment?.cleanup();
-});
-
-async function list(pathAndQuery: string, key = testKey): Promise<ReportRunList> {
-  const response = await fetch(`${api.url}${pathAndQuery}`, { headers: { authorization: `Bearer ${key}` } });
+async function list(pathAndQuery: string, key = fixture.apiKey): Promise<ReportRunList> {
+  const response = await fetch(`${fixture.api.url}${pathAndQuery}`, { headers: { authorization: `Bearer ${key}` } });
   const text = await response.text();
   expect(response.status, text).toBe(200);
   return JSON.parse(text) as ReportRunList;
 }
 
 /** Every run a listing reaches by following next_page_url from `first`. */
-async function followNext(first: string, key = testKey): Promise<{ ids: string[]; pages: number }> {
+async function followNext(first: string, key = fixture.apiKey): Promise<{ ids: string[]; pages: number }> {
   const ids: string[] = [];
   let url: string | null = first;
   let pages = 0;
@@ -71,14 +46,14 @@ describe('listing report runs', () => {
     const existing: ReportRun[] = [];
     for (let i = 0; i < 23; i += 1) {
       existing.push(
-        await insertRun(db.prisma, { teamId, livemode: false, createdAt: new Date(base + i * 1000) }),
+        await insertRun(fixture.db.prisma, { teamId: fixture.teamId, livemode: false, createdAt: new Date(base + i * 1000) }),
       );
     }
     // Five runs in one millisecond: only the id orders them, and no page boundary may split
     // them wrongly.
     for (let i = 0; i < 5; i += 1) {
       existing.push(
-        await insertRun(db.prisma, { teamId, livemode: false, createdAt: new Date(base + 11_500) }),
+        await insertRun(fixture.db.prisma, { teamId: fixture.teamId, livemode: false, createdAt: new Date(base + 11_500) }),
       );
     }
     const expected = newestFirst(existing);
@@ -90,12 +65,12 @@ describe('listing report runs', () => {
 
     // Newer runs arrive between pages; the pages already handed out must not shift.
     for (let i = 0; i < 3; i += 1) {
-      await insertRun(db.prisma, { teamId, livemode: false, createdAt: new Date(base + 100_000 + i) });
+      await insertRun(fixture.db.prisma, { teamId: fixture.teamId, livemode: false, createdAt: new Date(base + 100_000 + i) });
     }
     const second = await list(first.next_page_url!);
     expect(second.data.map((run) => run.id)).toEqual(expected.slice(10, 20));
 
-    await insertRun(db.prisma, { teamId, livemode: false, createdAt: new Date(base + 200_000) });
+    await insertRun(fixture.db.prisma, { teamId: fixture.teamId, livemode: false, createdAt: new Date(base + 200_000) });
     const third = await list(second.next_page_url!);
     expect(third.data.map((run) => run.id)).toEqual(expected.slice(20));
     expect(third.next_page_url).toBeNull();
@@ -128,17 +103,17 @@ describe('listing report runs', () => {
   it('filters by report, status and creation time, and keeps the filters on every page', async () => {
     const day = (n: number) => at(`2031-03-${String(n).padStart(2, '0')}T12:00:00Z`);
     const runs = {
-      d1: await insertRun(db.prisma, { teamId, livemode: false, createdAt: day(1), status: 'succeeded' }),
-      d2: await insertRun(db.prisma, { teamId, livemode: false, createdAt: day(2), status: 'failed' }),
-      d3: await insertRun(db.prisma, {
-        teamId,
+      d1: await insertRun(fixture.db.prisma, { teamId: fixture.teamId, livemode: false, createdAt: day(1), status: 'succeeded' }),
+      d2: await insertRun(fixture.db.prisma, { teamId: fixture.teamId, livemode: false, createdAt: day(2), status: 'failed' }),
+      d3: await insertRun(fixture.db.prisma, {
+        teamId: fixture.teamId,
         livemode: false,
         createdAt: day(3),
         status: 'failed',
         reportId: 'other.report.1',
       }),
-      d4: await insertRun(db.prisma, { teamId, livemode: false, createdAt: day(4), status: 'canceled' }),
-      d5: await insertRun(db.prisma, { teamId, livemode: false, createdAt: day(5), status: 'failed' }),
+      d4: await insertRun(fixture.db.prisma, { teamId: fixture.teamId, livemode: false, createdAt: day(4), status: 'canceled' }),
+      d5: await insertRun(fixture.db.prisma, { teamId: fixture.teamId, livemode: false, createdAt: day(5), status: 'failed' }),
     };
     const march = 'created[gte]=2031-03-01T00:00:00Z&created[lt]=2031-04-01T00:00:00Z';
     const ids = async (query: string) => (await followNext(`/v2/reporting/report_runs?${query}`)).ids;
@@ -171,21 +146,21 @@ describe('listing report runs', () => {
 
   it("never shows another team's runs or the other mode's, on any page or with any token", async () => {
     const created = new Date(Date.parse('2032-06-01T00:00:00Z'));
-    const foreign = await insertRun(db.prisma, { teamId: otherTeamId, livemode: false, createdAt: created });
-    const live = await insertRun(db.prisma, { teamId, livemode: true, createdAt: created });
+    const foreign = await insertRun(fixture.db.prisma, { teamId: fixture.otherTeamId, livemode: false, createdAt: created });
+    const live = await insertRun(fixture.db.prisma, { teamId: fixture.teamId, livemode: true, createdAt: created });
 
     const ownIds = (await followNext('/v2/reporting/report_runs?limit=100')).ids;
     expect(ownIds).not.toContain(foreign.id);
     expect(ownIds).not.toContain(live.id);
-    const ownCount = await db.prisma.reportRun.count({ where: { teamId, livemode: false } });
+    const ownCount = await fixture.db.prisma.reportRun.count({ where: { teamId: fixture.teamId, livemode: false } });
     expect(ownIds).toHaveLength(ownCount);
 
-    expect((await followNext('/v2/reporting/report_runs', liveKey)).ids).toEqual([live.id]);
-    expect((await followNext('/v2/reporting/report_runs', otherTeamKey)).ids).toEqual([foreign.id]);
+    expect((await followNext('/v2/reporting/report_runs', fixture.liveKey)).ids).toEqual([live.id]);
+    expect((await followNext('/v2/reporting/report_runs', fixture.otherTeamKey)).ids).toEqual([foreign.id]);
 
     // A token minted for one key, replayed with another, still lists only the other key's runs.
     const first = await list('/v2/reporting/report_runs?limit=2');
-    const replayed = await list(first.next_page_url!, otherTeamKey);
+    const replayed = await list(first.next_page_url!, fixture.otherTeamKey);
     expect(replayed.data.map((run) => run.id)).toEqual([]);
   });
 
@@ -204,21 +179,21 @@ describe('listing report runs', () => {
     ['page=not-a-token', 'page'],
     [`page=${Buffer.from('{"v":1}').toString('base64url')}`, 'page'],
   ])('?%s is a 400 naming %s', async (query, param) => {
-    const response = await fetch(`${api.url}/v2/reporting/report_runs?${query}`, {
-      headers: { authorization: `Bearer ${testKey}` },
+    const response = await fetch(`${fixture.api.url}/v2/reporting/report_runs?${query}`, {
+      headers: { authorization: `Bearer ${fixture.apiKey}` },
     });
     await expectProblem(response, 400, 'parameter_invalid', param);
   });
 
   it('an unknown parameter is a 400 naming it, and so is a filter sent beside a page token', async () => {
-    const unknown = await fetch(`${api.url}/v2/reporting/report_runs?created[after]=2025-01-01T00:00:00Z`, {
-      headers: { authorization: `Bearer ${testKey}` },
+    const unknown = await fetch(`${fixture.api.url}/v2/reporting/report_runs?created[after]=2025-01-01T00:00:00Z`, {
+      headers: { authorization: `Bearer ${fixture.apiKey}` },
     });
     await expectProblem(unknown, 400, 'parameter_unknown', 'created[after]');
 
     const first = await list('/v2/reporting/report_runs?limit=2');
-    const mixed = await fetch(`${api.url}${first.next_page_url!}&status=failed`, {
-      headers: { authorization: `Bearer ${testKey}` },
+    const mixed = await fetch(`${fixture.api.url}${first.next_page_url!}&status=failed`, {
+      headers: { authorization: `Bearer ${fixture.apiKey}` },
     });
     await expectProblem(mixed, 400, 'parameter_invalid', 'status');
     // limit may accompany a token.

@@ -1,55 +1,38 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '@reportrun/config';
 import type { ReportExport, ReportResult, ReportRunResource } from '@reportrun/core';
-import { createApiKey, createDatabase, createTeam, seedLedger, type Database } from '@reportrun/db';
-import {
-  createTestEnvironment,
-  startWorker,
-  waitFor,
-  type ServiceProcess,
-  type TestEnvironment,
-} from '@reportrun/testing';
-import { startApiServer, type RunningApi } from '../src/index.ts';
-import { expectProblem } from './api-fixtures.ts';
+import * as database from '@reportrun/db';
+import { startWorker, useTestFixture, waitFor, type ServiceProcess } from '@reportrun/testing';
+import { expectProblem, inProcessApi } from './api-fixtures.ts';
 import { json, ledgerQuery, parseCsv, savedReportsClient } from './saved-report-fixtures.ts';
 
-let environment: TestEnvironment;
-let db: Database;
-let api: RunningApi;
 let worker: ServiceProcess | undefined;
-let apiKey: string;
-let otherTeamKey: string;
 let client: ReturnType<typeof savedReportsClient>;
 
-beforeAll(async () => {
-  environment = await createTestEnvironment();
-  db = createDatabase(environment.config.DATABASE_URL);
-  await seedLedger(db.pool, 20_000);
-  const team = await createTeam(db.prisma, 'Async saved reports');
-  const other = await createTeam(db.prisma, 'Other team');
-  apiKey = (await createApiKey(db.prisma, { teamId: team.id, livemode: false, name: 'async' })).secret;
-  otherTeamKey = (await createApiKey(db.prisma, { teamId: other.id, livemode: false, name: 'other' })).secret;
-  api = await startApiServer(
-    { ...environment.config, PORT: 0 },
-    createLogger('saved-report-async', 'silent'),
-  );
-  client = savedReportsClient(api.url, apiKey);
+const fixture = useTestFixture({
+  database,
+  team: 'Async saved reports',
+  otherTeam: true,
+  seed: async (db) => {
+    await database.seedLedger(db.pool, 20_000);
+  },
+  api: inProcessApi,
+});
+
+beforeAll(() => {
+  client = savedReportsClient(fixture.api.url, fixture.apiKey);
 });
 
 /** The worker runs as its own process, as in production; started by the first test that needs it. */
 async function ensureWorker(): Promise<void> {
-  worker ??= await startWorker(environment.env);
+  worker ??= await startWorker(fixture.environment.env);
 }
 
 afterAll(async () => {
   await worker?.stop();
-  await api?.close();
-  await db?.close();
-  await environment?.cleanup();
 });
 
-function createRun(body: unknown, key = apiKey): Promise<Response> {
-  return fetch(`${api.url}/v2/reporting/report_runs`, {
+function createRun(body: unknown, key = fixture.apiKey): Promise<Response> {
+  return fetch(`${fixture.api.url}/v2/reporting/report_runs`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -60,8 +43,8 @@ async function finishedRun(id: string): Promise<ReportRunResource> {
   return waitFor(
     async () =>
       json<ReportRunResource>(
-        await fetch(`${api.url}/v2/reporting/report_runs/${id}`, {
-          headers: { authorization: `Bearer ${apiKey}` },
+        await fetch(`${fixture.api.url}/v2/reporting/report_runs/${id}`, {
+          headers: { authorization: `Bearer ${fixture.apiKey}` },
         }),
       ),
     (run) => run.status !== 'running',
@@ -143,7 +126,7 @@ describe('a saved report run through the async path', () => {
       'report_parameters.interval_start',
     );
     await expectProblem(
-      await createRun({ report: saved.id }, otherTeamKey),
+      await createRun({ report: saved.id }, fixture.otherTeamKey),
       400,
       'report_not_found',
       'report',

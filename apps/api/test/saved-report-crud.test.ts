@@ -1,37 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '@reportrun/config';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { SavedReportList, SavedReportResource } from '@reportrun/core';
-import { createApiKey, createDatabase, createTeam, type Database } from '@reportrun/db';
-import { createTestEnvironment, type TestEnvironment } from '@reportrun/testing';
-import { startApiServer, type RunningApi } from '../src/index.ts';
-import { expectProblem } from './api-fixtures.ts';
+import * as database from '@reportrun/db';
+import { useTestFixture } from '@reportrun/testing';
+import { expectProblem, inProcessApi } from './api-fixtures.ts';
 import { json, ledgerQuery, savedReportsClient } from './saved-report-fixtures.ts';
 
-let environment: TestEnvironment;
-let db: Database;
-let api: RunningApi;
 let client: ReturnType<typeof savedReportsClient>;
 let liveClient: ReturnType<typeof savedReportsClient>;
 let otherTeamClient: ReturnType<typeof savedReportsClient>;
 
-beforeAll(async () => {
-  environment = await createTestEnvironment();
-  db = createDatabase(environment.config.DATABASE_URL);
-  const team = await createTeam(db.prisma, 'Saved reports team');
-  const other = await createTeam(db.prisma, 'Another team');
-  api = await startApiServer({ ...environment.config, PORT: 0 }, createLogger('api-test', 'silent'));
-  const key = async (teamId: string, livemode: boolean) =>
-    (await createApiKey(db.prisma, { teamId, livemode, name: 'saved-reports' })).secret;
-  client = savedReportsClient(api.url, await key(team.id, false));
-  liveClient = savedReportsClient(api.url, await key(team.id, true));
-  otherTeamClient = savedReportsClient(api.url, await key(other.id, false));
-});
+const fixture = useTestFixture({ database, team: 'Saved reports team', liveKey: true, otherTeam: true, api: inProcessApi });
 
-afterAll(async () => {
-  await api?.close();
-  await db?.close();
-  await environment?.cleanup();
+beforeAll(() => {
+  client = savedReportsClient(fixture.api.url, fixture.apiKey);
+  liveClient = savedReportsClient(fixture.api.url, fixture.liveKey);
+  otherTeamClient = savedReportsClient(fixture.api.url, fixture.otherTeamKey);
 });
 
 const byCurrencyQuery = {
@@ -138,13 +122,13 @@ describe('saved reports: create, read, list, update, delete', () => {
 
   it('the same Idempotency-Key saves one report and answers every retry with it', async () => {
     const key = randomUUID();
-    const before = await db.prisma.report.count();
+    const before = await fixture.db.prisma.report.count();
     const body = { name: 'Once', query: byCurrencyQuery };
     const first = await json<SavedReportResource>(await client.create(body, { 'idempotency-key': key }), 201);
     const second = await client.create(body, { 'idempotency-key': key });
     expect(second.headers.get('idempotent-replayed')).toBe('true');
     expect((await json<SavedReportResource>(second, 201)).id).toBe(first.id);
-    expect(await db.prisma.report.count()).toBe(before + 1);
+    expect(await fixture.db.prisma.report.count()).toBe(before + 1);
   });
 });
 
@@ -321,6 +305,6 @@ describe('every invalid query is a 400 naming the offending path', () => {
   });
 
   it('nothing invalid was stored', async () => {
-    expect(await db.prisma.report.count({ where: { name: 'Invalid' } })).toBe(0);
+    expect(await fixture.db.prisma.report.count({ where: { name: 'Invalid' } })).toBe(0);
   });
 });

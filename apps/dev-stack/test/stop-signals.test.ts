@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestEnvironment, waitFor, type TestEnvironment } from '@reportrun/testing';
+import { useTestFixture, waitFor } from '@reportrun/testing';
 
 const repositoryRoot = fileURLToPath(new URL('../../..', import.meta.url));
 /** The stack closes each part within 10 s or exits anyway; this leaves room for a busy machine. */
@@ -13,16 +13,15 @@ const stopBoundMs = 20_000;
 /** Starting means pnpm, tsx, migrations and a seed: slow when the suite keeps both cores busy. */
 const startBoundMs = 150_000;
 
-let environment: TestEnvironment;
 let stateDirectory: string;
 
+const fixture = useTestFixture();
+
 beforeAll(async () => {
-  environment = await createTestEnvironment();
   stateDirectory = await mkdtemp(join(tmpdir(), 'reportrun-dev-'));
 });
 
 afterAll(async () => {
-  await environment?.cleanup();
   if (stateDirectory) await rm(stateDirectory, { recursive: true, force: true });
 });
 
@@ -97,7 +96,7 @@ async function startStack(): Promise<RunningStack> {
   const s3Port = await freePort();
   const env: Record<string, string | undefined> = {
     ...process.env,
-    ...environment.env,
+    ...fixture.environment.env,
     PORT: String(apiPort),
     LOCAL_S3_PORT: String(s3Port),
     REPORTRUN_STATE_DIR: stateDirectory,

@@ -6,7 +6,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@reportrun/config';
-import { createDatabase, createTeam, type Database, type ReportRun } from '@reportrun/db';
+import * as database from '@reportrun/db';
+import type { ReportRun } from '@reportrun/db';
 import {
   createReportRun,
   markRunActive,
@@ -22,42 +23,35 @@ import {
   type Storage,
 } from '@reportrun/storage';
 import {
-  createTestEnvironment,
   pendingMultipartUploads,
+  useTestFixture,
   waitFor,
-  type TestEnvironment,
 } from '@reportrun/testing';
 import { cleanUpOrphans, startScheduler, type OrphanCleanupSettings } from '../src/index.ts';
 import { itemizedReport, wholeLedgerNormalized } from './service-stack.ts';
 
 // No worker runs here: each test leaves the bucket and the database as a crash, a lost race or
 // a storage outage would, then runs the cleanup and reads what is left.
-let environment: TestEnvironment;
-let db: Database;
-let storage: Storage;
-let teamId: string;
 
-beforeAll(async () => {
-  environment = await createTestEnvironment();
-  db = createDatabase(environment.config.DATABASE_URL);
-  storage = createStorageFromConfig(environment.config);
-  teamId = (await createTeam(db.prisma, 'Orphan cleanup team')).id;
+const fixture = useTestFixture({ database, team: 'Orphan cleanup team' });
+let storage: Storage;
+
+beforeAll(() => {
+  storage = createStorageFromConfig(fixture.environment.config);
 });
 
 afterAll(async () => {
   storage?.s3.destroy();
-  await db?.close();
-  await environment?.cleanup();
 });
 
 const logger = createLogger('orphan-cleanup-test', 'silent');
 const immediately: OrphanCleanupSettings = { graceSeconds: 0 };
 const cleanUp = (settings: OrphanCleanupSettings = immediately) =>
-  cleanUpOrphans({ prisma: db.prisma, storage, logger }, settings);
+  cleanUpOrphans({ prisma: fixture.db.prisma, storage, logger }, settings);
 
 async function newRun(): Promise<ReportRun> {
-  return createReportRun(db.prisma, {
-    teamId,
+  return createReportRun(fixture.db.prisma, {
+    teamId: fixture.teamId,
     livemode: false,
     reportId: itemizedReport,
     reportName: 'Balance change from activity, itemized',
@@ -71,11 +65,11 @@ async function newRun(): Promise<ReportRun> {
 /** A run that `attempts` workers have started, as `markRunActive` counts them. */
 async function startedRun(attempts: number): Promise<ReportRun> {
   const run = await newRun();
-  for (let attempt = 0; attempt < attempts; attempt += 1) await markRunActive(db.prisma, run.id);
-  return db.prisma.reportRun.findUniqueOrThrow({ where: { id: run.id } });
+  for (let attempt = 0; attempt < attempts; attempt += 1) await markRunActive(fixture.db.prisma, run.id);
+  return fixture.db.prisma.reportRun.findUniqueOrThrow({ where: { id: run.id } });
 }
 
-const keyOf = (run: { id: string }, attempt: number) => runResultKey(teamId, run.id, attempt, 'report.csv');
+const keyOf = (run: { id: string }, attempt: number) => runResultKey(fixture.teamId, run.id, attempt, 'report.csv');
 
 async function putObject(key: string): Promise<void> {
   await uploadStream(storage, { key, body: Readable.from(['id,amount\n1,2\n']), contentType: 'text/csv' });
@@ -93,12 +87,12 @@ async function startUpload(key: string): Promise<string> {
 }
 
 const succeed = (run: ReportRun, objectKey: string) =>
-  markRunSucceeded(db.prisma, run.id, { contentType: 'csv', objectKey, size: 14, rows: 1 });
+  markRunSucceeded(fixture.db.prisma, run.id, { contentType: 'csv', objectKey, size: 14, rows: 1 });
 const fail = (run: ReportRun) =>
-  markRunFailed(db.prisma, run.id, { code: 'query_failed', message: 'simulated', retryable: false });
+  markRunFailed(fixture.db.prisma, run.id, { code: 'query_failed', message: 'simulated', retryable: false });
 
 const objectKeys = async () => (await listObjectKeys(storage, 'teams/')).sort();
-const uploadKeys = async () => (await pendingMultipartUploads(environment.config, 'teams/')).sort();
+const uploadKeys = async () => (await pendingMultipartUploads(fixture.environment.config, 'teams/')).sort();
 
 describe('orphaned objects', () => {
   it('deletes objects no run points to and keeps every result a run points to or may still point to', async () => {
@@ -117,7 +111,7 @@ describe('orphaned objects', () => {
     const running = await startedRun(1);
     await putObject(keyOf(running, 1));
     // Not laid out as a run's result: not the cleanup's business.
-    await putObject(`teams/${teamId}/notes.txt`);
+    await putObject(`teams/${fixture.teamId}/notes.txt`);
 
     const summary = await cleanUp();
     expect(summary).toMatchObject({
@@ -126,7 +120,7 @@ describe('orphaned objects', () => {
       reasons: { run_ended: 2, run_missing: 1 },
     });
     expect(await objectKeys()).toEqual(
-      [keyOf(succeeded, 2), keyOf(running, 1), `teams/${teamId}/notes.txt`].sort(),
+      [keyOf(succeeded, 2), keyOf(running, 1), `teams/${fixture.teamId}/notes.txt`].sort(),
     );
     // A second pass finds nothing more to do.
     expect(await cleanUp()).toMatchObject({ objectsDeleted: 0, uploadsAborted: 0, failed: 0 });
@@ -149,12 +143,12 @@ describe('orphaned objects', () => {
   it('deletes more orphans than one listing page holds', async () => {
     const ghost = { id: 'reprun_manyorphans00000000000' };
     const keys = Array.from({ length: 12 }, (_, index) =>
-      runResultKey(teamId, ghost.id, 1, `part-${String(index).padStart(2, '0')}.csv`),
+      runResultKey(fixture.teamId, ghost.id, 1, `part-${String(index).padStart(2, '0')}.csv`),
     );
     await Promise.all(keys.map(putObject));
 
     const summary = await cleanUpOrphans(
-      { prisma: db.prisma, storage, logger },
+      { prisma: fixture.db.prisma, storage, logger },
       { graceSeconds: 0, batchSize: 5 },
     );
     expect(summary.objectsDeleted).toBe(12);
@@ -212,7 +206,7 @@ describe('orphaned multipart uploads', () => {
 describe('orphaned uploads of leased attempts', () => {
   it('aborts the upload of an attempt whose worker stopped renewing its lease, not while the lease holds', async () => {
     const run = await newRun();
-    const start = await startAttempt(db.prisma, run.id, {
+    const start = await startAttempt(fixture.db.prisma, run.id, {
       owner: 'host:1:dead',
       leaseSeconds: 600,
       maxCrashes: 3,
@@ -225,7 +219,7 @@ describe('orphaned uploads of leased attempts', () => {
     expect(await uploadKeys()).toContain(keyOf(run, 1));
 
     // The worker died: nobody renews the lease, and it lapsed.
-    await db.prisma.reportRun.update({
+    await fixture.db.prisma.reportRun.update({
       where: { id: run.id },
       data: { leaseExpiresAt: new Date(Date.now() - 60_000) },
     });
@@ -245,22 +239,22 @@ describe('the scheduler', () => {
     expect(await succeed(succeeded, keyOf(succeeded, 1))).not.toBeNull();
 
     const request = { requestMethod: 'POST', requestPath: '/v2/reporting/report_runs', requestHash: 'h' };
-    await db.prisma.idempotencyKey.createMany({
+    await fixture.db.prisma.idempotencyKey.createMany({
       data: [
         {
-          teamId,
+          teamId: fixture.teamId,
           livemode: false,
           key: 'expired',
           ...request,
           createdAt: new Date(Date.now() - 25 * 3600_000),
         },
-        { teamId, livemode: false, key: 'fresh', ...request },
+        { teamId: fixture.teamId, livemode: false, key: 'fresh', ...request },
       ],
     });
 
     const scheduler = await startScheduler(
       {
-        ...environment.config,
+        ...fixture.environment.config,
         ORPHAN_CLEANUP_INTERVAL_SECONDS: 0.2,
         ORPHAN_GRACE_SECONDS: 0,
         IDEMPOTENCY_SWEEP_INTERVAL_SECONDS: 0.2,
@@ -271,7 +265,7 @@ describe('the scheduler', () => {
       await waitFor(uploadKeys, (keys) => !keys.includes(keyOf(failed, 1)), { timeoutMs: 15_000 });
       await waitFor(objectKeys, (keys) => !keys.includes(keyOf(failed, 1)), { timeoutMs: 15_000 });
       const keys = await waitFor(
-        () => db.prisma.idempotencyKey.findMany({ where: { teamId }, select: { key: true } }),
+        () => fixture.db.prisma.idempotencyKey.findMany({ where: { teamId: fixture.teamId }, select: { key: true } }),
         (rows) => !rows.some((row) => row.key === 'expired'),
         { timeoutMs: 15_000 },
       );

@@ -1,7 +1,8 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@reportrun/config';
-import { createDatabase, createSavedReport, createTeam, deleteSavedReport, type Database, type ReportRun } from '@reportrun/db';
+import * as database from '@reportrun/db';
+import { createSavedReport, deleteSavedReport, type ReportRun } from '@reportrun/db';
 import {
   createRedisConnection,
   createReportRunQueue,
@@ -19,17 +20,14 @@ import {
 } from '@reportrun/status';
 import { savedQuerySchema } from '@reportrun/core';
 import { resolveSavedQuery } from '@reportrun/reports';
-import { createTestEnvironment, waitFor, type TestEnvironment } from '@reportrun/testing';
+import { useTestFixture, waitFor } from '@reportrun/testing';
 import { reconcileRuns, type ReconcilerSettings } from '../src/index.ts';
 import { itemizedReport, wholeLedgerNormalized } from './service-stack.ts';
 
 // No worker runs in this file: each test arranges the database and the queue as a failure
 // would leave them, runs one reconciler pass in-process, and reads what it did.
-let environment: TestEnvironment;
-let db: Database;
 let redis: ReturnType<typeof createRedisConnection>;
 let queue: ReportRunQueue;
-let teamId: string;
 
 const settings: ReconcilerSettings = {
   graceSeconds: 60,
@@ -39,30 +37,27 @@ const settings: ReconcilerSettings = {
 };
 const runTimeoutSeconds = 120;
 
-beforeAll(async () => {
-  environment = await createTestEnvironment();
-  db = createDatabase(environment.config.DATABASE_URL);
-  redis = createRedisConnection(environment.config.REDIS_URL, 'worker');
-  queue = createReportRunQueue(redis, environment.config.QUEUE_PREFIX);
-  teamId = (await createTeam(db.prisma, 'Reconciler team')).id;
+const fixture = useTestFixture({ database, team: 'Reconciler team' });
+
+beforeAll(() => {
+  redis = createRedisConnection(fixture.environment.config.REDIS_URL, 'worker');
+  queue = createReportRunQueue(redis, fixture.environment.config.QUEUE_PREFIX);
 });
 
 afterAll(async () => {
   await queue?.close();
   redis?.disconnect();
-  await db?.close();
-  await environment?.cleanup();
 });
 
 const reconcile = () =>
-  reconcileRuns({ prisma: db.prisma, queue, logger: createLogger('reconciler-test', 'silent') }, settings);
+  reconcileRuns({ prisma: fixture.db.prisma, queue, logger: createLogger('reconciler-test', 'silent') }, settings);
 
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
 
 /** A run as the API creates it, then aged: created `ageMinutes` ago, with no job in the queue. */
 async function runWithoutJob(ageMinutes: number, reportId = itemizedReport): Promise<ReportRun> {
-  const run = await createReportRun(db.prisma, {
-    teamId,
+  const run = await createReportRun(fixture.db.prisma, {
+    teamId: fixture.teamId,
     livemode: false,
     reportId,
     reportName: 'Balance change from activity, itemized',
@@ -71,10 +66,10 @@ async function runWithoutJob(ageMinutes: number, reportId = itemizedReport): Pro
     timeoutSeconds: runTimeoutSeconds,
     createdBy: 'key_reconciler_test',
   });
-  return db.prisma.reportRun.update({ where: { id: run.id }, data: { createdAt: minutesAgo(ageMinutes) } });
+  return fixture.db.prisma.reportRun.update({ where: { id: run.id }, data: { createdAt: minutesAgo(ageMinutes) } });
 }
 
-const readRun = (id: string) => db.prisma.reportRun.findUniqueOrThrow({ where: { id } });
+const readRun = (id: string) => fixture.db.prisma.reportRun.findUniqueOrThrow({ where: { id } });
 const jobState = (id: string) => queue.getJobState(id);
 
 describe('the reconciler re-enqueues runs whose job is lost', () => {
@@ -94,12 +89,12 @@ describe('the reconciler re-enqueues runs whose job is lost', () => {
   });
 
   it('two schedulers reconciling at the same moment re-enqueue a lost run exactly once', async () => {
-    const second = createDatabase(environment.config.DATABASE_URL);
+    const second = database.createDatabase(fixture.environment.config.DATABASE_URL);
     try {
       const lost = await Promise.all([runWithoutJob(5), runWithoutJob(5), runWithoutJob(5)]);
       const logger = createLogger('reconciler-test', 'silent');
       await Promise.all([
-        reconcileRuns({ prisma: db.prisma, queue, logger }, settings),
+        reconcileRuns({ prisma: fixture.db.prisma, queue, logger }, settings),
         reconcileRuns({ prisma: second.prisma, queue, logger }, settings),
       ]);
       for (const run of lost) {
@@ -115,13 +110,13 @@ describe('the reconciler re-enqueues runs whose job is lost', () => {
     const run = await runWithoutJob(5);
     await enqueueReportRun(queue, run.id);
     // A worker that dies in every attempt leaves the job failed and the run running.
-    const connection = createRedisConnection(environment.config.REDIS_URL, 'worker');
+    const connection = createRedisConnection(fixture.environment.config.REDIS_URL, 'worker');
     const crashing = new Worker(
       reportRunQueueName,
       async () => {
         throw new UnrecoverableError('simulated: the worker lost its database mid-run');
       },
-      { connection, prefix: environment.config.QUEUE_PREFIX },
+      { connection, prefix: fixture.environment.config.QUEUE_PREFIX },
     );
     try {
       await waitFor(
@@ -149,7 +144,7 @@ describe('runs of saved reports are recovered like catalog runs', () => {
   ).normalized;
 
   it('a saved-report run whose job is lost is re-enqueued, not failed as report_not_found', async () => {
-    const saved = await createSavedReport(db.prisma, { teamId, livemode: false }, { name: 'By currency', definition: savedQuery });
+    const saved = await createSavedReport(fixture.db.prisma, { teamId: fixture.teamId, livemode: false }, { name: 'By currency', definition: savedQuery });
     const run = await runWithoutJob(5, saved.id);
     await reconcile();
     expect(await readRun(run.id)).toMatchObject({ status: 'running', requeueCount: 1 });
@@ -157,9 +152,9 @@ describe('runs of saved reports are recovered like catalog runs', () => {
   });
 
   it('a saved-report run whose report was deleted fails with report_not_found', async () => {
-    const saved = await createSavedReport(db.prisma, { teamId, livemode: false }, { name: 'Gone', definition: savedQuery });
+    const saved = await createSavedReport(fixture.db.prisma, { teamId: fixture.teamId, livemode: false }, { name: 'Gone', definition: savedQuery });
     const run = await runWithoutJob(5, saved.id);
-    await deleteSavedReport(db.prisma, { teamId, livemode: false }, saved.id);
+    await deleteSavedReport(fixture.db.prisma, { teamId: fixture.teamId, livemode: false }, saved.id);
     await reconcile();
     expect(await readRun(run.id)).toMatchObject({ status: 'failed', statusDetails: { code: 'report_not_found' } });
   });
@@ -168,14 +163,14 @@ describe('runs of saved reports are recovered like catalog runs', () => {
 describe('the reconciler never races a worker that holds the run', () => {
   it('a run with a live lease is left alone though its job is gone; once the lease lapses it is re-enqueued', async () => {
     const run = await runWithoutJob(5);
-    const start = await startAttempt(db.prisma, run.id, { owner: 'worker-a', leaseSeconds: 60, maxCrashes: 3 });
+    const start = await startAttempt(fixture.db.prisma, run.id, { owner: 'worker-a', leaseSeconds: 60, maxCrashes: 3 });
     expect(start.outcome).toBe('started');
     await reconcile();
     expect(await readRun(run.id)).toMatchObject({ status: 'running', requeueCount: 0, attempts: 1 });
     expect(await jobState(run.id)).toBe('unknown');
 
     // The worker died: its lease lapses and nobody renews it.
-    await db.pool.query(`UPDATE public.report_runs SET lease_expires_at = now() - interval '1 second' WHERE id = $1`, [run.id]);
+    await fixture.db.pool.query(`UPDATE public.report_runs SET lease_expires_at = now() - interval '1 second' WHERE id = $1`, [run.id]);
     await reconcile();
     expect(await readRun(run.id)).toMatchObject({ status: 'running', requeueCount: 1 });
     expect(await jobState(run.id)).toBe('waiting');
@@ -203,12 +198,12 @@ describe('the reconciler fails runs that can no longer finish, with a stable cod
     const workerHung = await runWithoutJob(10);
     await enqueueReportRun(queue, workerHung.id);
     for (const run of [jobLost, workerHung]) {
-      await markRunActive(db.prisma, run.id);
-      await db.prisma.reportRun.update({ where: { id: run.id }, data: { activeAt: overdue } });
+      await markRunActive(fixture.db.prisma, run.id);
+      await fixture.db.prisma.reportRun.update({ where: { id: run.id }, data: { activeAt: overdue } });
     }
     // Started recently: still within its time limit, so only re-enqueued.
     const withinLimit = await runWithoutJob(10);
-    await markRunActive(db.prisma, withinLimit.id);
+    await markRunActive(fixture.db.prisma, withinLimit.id);
 
     await reconcile();
     for (const run of [jobLost, workerHung]) {
@@ -241,11 +236,11 @@ describe('the reconciler fails runs that can no longer finish, with a stable cod
 describe('the reconciler leaves alone what is not lost', () => {
   it('never touches terminal runs, fresh runs, or runs waiting in the queue', async () => {
     const succeeded = await runWithoutJob(30);
-    await markRunSucceeded(db.prisma, succeeded.id, { contentType: 'csv', objectKey: 'k', size: 1, rows: 1 });
+    await markRunSucceeded(fixture.db.prisma, succeeded.id, { contentType: 'csv', objectKey: 'k', size: 1, rows: 1 });
     const failed = await runWithoutJob(30);
-    await markRunFailed(db.prisma, failed.id, { code: 'query_failed', message: 'm', retryable: false });
+    await markRunFailed(fixture.db.prisma, failed.id, { code: 'query_failed', message: 'm', retryable: false });
     const canceled = await runWithoutJob(30);
-    await markRunCanceled(db.prisma, canceled.id, 'key_reconciler_test');
+    await markRunCanceled(fixture.db.prisma, canceled.id, 'key_reconciler_test');
     // Younger than the grace period: the API may be about to enqueue it.
     const fresh = await runWithoutJob(0);
     // An old run still waiting for a worker: a backlog, not a lost job.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, seedLedger, type Database } from '@reportrun/db';
+import * as database from '@reportrun/db';
 import {
   compileReportSql,
   getCatalogReport,
@@ -7,7 +7,7 @@ import {
   type CompileOptions,
 } from '@reportrun/reports';
 import { createStorageFromConfig, presignDownload, type Storage } from '@reportrun/storage';
-import { createTestEnvironment, type TestEnvironment } from '@reportrun/testing';
+import { useTestFixture } from '@reportrun/testing';
 import { exportReport } from '@reportrun/runner';
 import { neutralised, parseCsv, parseJsonLines, renderCsv, type Cell } from './file-formats.ts';
 import {
@@ -30,36 +30,36 @@ import {
  * independent computation over the same seeded rows (ledger-arithmetic.ts).
  */
 
-let environment: TestEnvironment;
-let db: Database;
 let storage: Storage;
 let ledger: LedgerRow[];
 let payouts: Map<string, PayoutRow>;
 let exported = 0;
 
+const fixture = useTestFixture({
+  database,
+  seed: async (db) => {
+    // One row every ~3 hours through 2025: every day, both DST changes, every pattern of the seed.
+    await database.seedLedger(db.pool, 3_000);
+    // Characters the seed lacks and JSON Lines must survive: backslashes (COPY's text format would
+    // double them) and the control characters the JSON export uses as its CSV quote and delimiter.
+    await db.pool.query(
+      `INSERT INTO dataset.balance_transactions
+         (id, created, available_on, currency, amount, fee, net, type, reporting_category, customer, description, status)
+       VALUES ('txn_backslash', '2025-05-05T05:05:05Z', '2025-05-07T05:05:05Z', 'usd', 1000, 59, 941, 'charge', 'charge',
+               NULL, $1, 'available')`,
+      ['C:\\temp\\new "x" \u0001\u0002 \\u0041 end'],
+    );
+  },
+});
+
 beforeAll(async () => {
-  environment = await createTestEnvironment();
-  db = createDatabase(environment.config.DATABASE_URL);
-  // One row every ~3 hours through 2025: every day, both DST changes, every pattern of the seed.
-  await seedLedger(db.pool, 3_000);
-  // Characters the seed lacks and JSON Lines must survive: backslashes (COPY's text format would
-  // double them) and the control characters the JSON export uses as its CSV quote and delimiter.
-  await db.pool.query(
-    `INSERT INTO dataset.balance_transactions
-       (id, created, available_on, currency, amount, fee, net, type, reporting_category, customer, description, status)
-     VALUES ('txn_backslash', '2025-05-05T05:05:05Z', '2025-05-07T05:05:05Z', 'usd', 1000, 59, 941, 'charge', 'charge',
-             NULL, $1, 'available')`,
-    ['C:\\temp\\new "x" \u0001\u0002 \\u0041 end'],
-  );
-  storage = createStorageFromConfig(environment.config);
-  ledger = await readLedger(db.pool);
-  payouts = await readPayouts(db.pool);
+  storage = createStorageFromConfig(fixture.environment.config);
+  ledger = await readLedger(fixture.db.pool);
+  payouts = await readPayouts(fixture.db.pool);
 });
 
 afterAll(async () => {
   storage?.s3.destroy();
-  await db?.close();
-  await environment?.cleanup();
 });
 
 /** Runs a catalog report the way the worker does and returns the file's text. */
@@ -73,7 +73,7 @@ async function runReport(
   exported += 1;
   const objectKey = `catalog-test/${exported}`;
   const file = await exportReport({
-    reportingPool: db.pool,
+    reportingPool: fixture.db.pool,
     storage,
     compiled: compileReportSql(report, values, options),
     objectKey,

@@ -1,65 +1,32 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReportRunResource } from '@reportrun/core';
-import { createApiKey, createDatabase, createTeam, seedLedger, type Database } from '@reportrun/db';
+import * as database from '@reportrun/db';
 import { createRedisConnection, createReportRunQueue, enqueueReportRun } from '@reportrun/queue';
 import { createReportRun } from '@reportrun/status';
-import {
-  createTestEnvironment,
-  lockLedger,
-  startApi,
-  startWorker,
-  waitFor,
-  type ServiceProcess,
-  type TestEnvironment,
-} from '@reportrun/testing';
+import { lockLedger, useTestFixture, waitFor } from '@reportrun/testing';
 
 // One worker process serves every test in this file: each fault below used to kill it, so the
 // file proves the same process survives all of them and still finishes a run afterwards.
-let environment: TestEnvironment;
-let db: Database;
-let api: ServiceProcess;
-let worker: ServiceProcess;
-let apiUrl: string;
-let apiKey: string;
-let teamId: string;
-
 // Large enough (tens of MB of CSV) that an export streams for a while after its query starts.
 const ledgerRows = 300_000;
 
-beforeAll(async () => {
-  environment = await createTestEnvironment();
-  db = createDatabase(environment.config.DATABASE_URL);
-  await seedLedger(db.pool, ledgerRows);
-  teamId = (await createTeam(db.prisma, 'Containment team')).id;
-  apiKey = (await createApiKey(db.prisma, { teamId, livemode: false, name: 'containment' })).secret;
-  [{ service: api, url: apiUrl }, worker] = await Promise.all([
-    startApi(environment.env),
-    startWorker({
-      ...environment.env,
-      WORKER_CONCURRENCY: '2',
-      WORKER_LOCK_DURATION_MS: '3000',
-      WORKER_STALLED_INTERVAL_MS: '1000',
-      WORKER_STATUS_CHECK_MS: '500',
-    }),
-  ]);
+const fixture = useTestFixture({
+  database,
+  team: 'Containment team',
+  seed: async (db) => {
+    await database.seedLedger(db.pool, ledgerRows);
+  },
+  api: true,
+  worker: {
+    WORKER_CONCURRENCY: '2',
+    WORKER_LOCK_DURATION_MS: '3000',
+    WORKER_STALLED_INTERVAL_MS: '1000',
+    WORKER_STATUS_CHECK_MS: '500',
+  },
 });
-
-afterAll(async () => {
-  await Promise.all([api?.stop(), worker?.stop()]);
-  await db?.close();
-  await environment?.cleanup();
-});
+const { call, getRun } = fixture.client;
 
 type Format = 'csv' | 'json' | 'zip';
-
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
 
 async function createRun(format: Format, extra: Record<string, unknown> = {}): Promise<string> {
   const { status, body } = await call('POST', '/v2/reporting/report_runs', {
@@ -72,11 +39,10 @@ async function createRun(format: Format, extra: Record<string, unknown> = {}): P
   return body.id as string;
 }
 
-const getRun = async (id: string) => (await call('GET', `/v2/reporting/report_runs/${id}`)).body as unknown as ReportRunResource;
 const ended = (run: ReportRunResource) => run.status !== 'running';
 
 async function copyBackends(): Promise<number[]> {
-  const { rows } = await db.pool.query<{ pid: number }>(
+  const { rows } = await fixture.db.pool.query<{ pid: number }>(
     `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY (%' AND state <> 'idle'`,
   );
   return rows.map((row) => row.pid);
@@ -87,7 +53,7 @@ async function copyBackends(): Promise<number[]> {
  * COPY until the run is seen in Postgres, then rows flow and the run reports `uploading`.
  */
 async function runMidExport(format: Format, extra: Record<string, unknown> = {}): Promise<{ id: string; pid: number }> {
-  const lock = await lockLedger(environment.config.DATABASE_URL);
+  const lock = await lockLedger(fixture.environment.config.DATABASE_URL);
   let id: string;
   let pid: number;
   try {
@@ -97,7 +63,7 @@ async function runMidExport(format: Format, extra: Record<string, unknown> = {})
     await lock.release();
   }
   await waitFor(
-    () => db.prisma.reportRun.findUniqueOrThrow({ where: { id }, select: { statusDetails: true } }),
+    () => fixture.db.prisma.reportRun.findUniqueOrThrow({ where: { id }, select: { statusDetails: true } }),
     (run) => (run.statusDetails as { stage?: string }).stage === 'uploading',
     { intervalMs: 10, timeoutMs: 20_000 },
   );
@@ -105,8 +71,8 @@ async function runMidExport(format: Format, extra: Record<string, unknown> = {})
 }
 
 function expectWorkerAlive(): void {
-  expect(worker.child.exitCode, worker.output().slice(-4000)).toBeNull();
-  expect(worker.child.signalCode).toBeNull();
+  expect(fixture.worker.child.exitCode, fixture.worker.output().slice(-4000)).toBeNull();
+  expect(fixture.worker.child.signalCode).toBeNull();
 }
 
 describe('a run failing mid-export fails only that run, never the worker process', () => {
@@ -114,7 +80,7 @@ describe('a run failing mid-export fails only that run, never the worker process
     const { id } = await runMidExport('zip');
     expect((await call('POST', `/v2/reporting/report_runs/${id}/cancel`)).status).toBe(200);
     await waitFor(copyBackends, (pids) => pids.length === 0, { timeoutMs: 10_000 });
-    await worker.waitForOutput(new RegExp(`"runId":"${id}"[^\\n]*report run canceled`));
+    await fixture.worker.waitForOutput(new RegExp(`"runId":"${id}"[^\\n]*report run canceled`));
     expect((await getRun(id)).status).toBe('canceled');
     expectWorkerAlive();
   });
@@ -131,7 +97,7 @@ describe('a run failing mid-export fails only that run, never the worker process
   for (const format of ['csv', 'json', 'zip'] as const) {
     it(`the reporting connection terminated mid-export (${format}) is retried and the run succeeds`, async () => {
       const { id, pid } = await runMidExport(format);
-      await db.pool.query('SELECT pg_terminate_backend($1)', [pid]);
+      await fixture.db.pool.query('SELECT pg_terminate_backend($1)', [pid]);
       const run = await waitFor(() => getRun(id), ended, { timeoutMs: 60_000 });
       expect(run.status, JSON.stringify(run.status_details)).toBe('succeeded');
       expect(run.attempts).toBe(2);
@@ -147,12 +113,12 @@ describe('a run failing mid-export fails only that run, never the worker process
     const run = await waitFor(() => getRun(id), ended, { timeoutMs: 30_000 });
     expect(run.status, JSON.stringify(run.status_details)).toBe('succeeded');
     expectWorkerAlive();
-    expect(worker.output()).not.toMatch(/uncaught|unhandled/i);
+    expect(fixture.worker.output()).not.toMatch(/uncaught|unhandled/i);
   });
 
   it('a run whose attempts keep dying (default RUN_MAX_CRASHES 3) fails as worker_crashed instead of looping', async () => {
-    const run = await createReportRun(db.prisma, {
-      teamId,
+    const run = await createReportRun(fixture.db.prisma, {
+      teamId: fixture.teamId,
       livemode: false,
       reportId: 'balance_change_from_activity.itemized.1',
       reportName: 'Balance change from activity, itemized',
@@ -163,21 +129,21 @@ describe('a run failing mid-export fails only that run, never the worker process
     });
     // What three crashed attempts leave behind: three counted crashes, and the last attempt's
     // lease, lapsed and never released.
-    await db.pool.query(
+    await fixture.db.pool.query(
       `UPDATE public.report_runs
           SET attempts = 4, crash_count = 3, lease_owner = 'gone-host:1:dead', lease_attempt = 4,
               lease_expires_at = now() - interval '1 second', active_at = now()
         WHERE id = $1`,
       [run.id],
     );
-    const redis = createRedisConnection(environment.config.REDIS_URL, 'producer');
+    const redis = createRedisConnection(fixture.environment.config.REDIS_URL, 'producer');
     try {
-      await enqueueReportRun(createReportRunQueue(redis, environment.config.QUEUE_PREFIX), run.id);
+      await enqueueReportRun(createReportRunQueue(redis, fixture.environment.config.QUEUE_PREFIX), run.id);
     } finally {
       redis.disconnect();
     }
     const ended = await waitFor(
-      () => db.prisma.reportRun.findUniqueOrThrow({ where: { id: run.id } }),
+      () => fixture.db.prisma.reportRun.findUniqueOrThrow({ where: { id: run.id } }),
       (current) => current.status !== 'running',
     );
     expect(ended).toMatchObject({

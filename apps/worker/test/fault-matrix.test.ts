@@ -1,16 +1,15 @@
 import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
-import { createApiKey, createDatabase, createTeam, seedLedger, type Database, type ReportRun } from '@reportrun/db';
+import * as database from '@reportrun/db';
+import type { ReportRun } from '@reportrun/db';
 import { createStorageFromConfig, listObjectKeys, runResultPrefix } from '@reportrun/storage';
 import {
-  createTestEnvironment,
   deleteRedisKeys,
   lockLedger,
   pendingMultipartUploads,
   spawnApp,
-  startApi,
+  useTestFixture,
   waitFor,
   type ServiceProcess,
-  type TestEnvironment,
 } from '@reportrun/testing';
 import { startStorageLine, type StorageLine } from './storage-outage.ts';
 
@@ -47,14 +46,8 @@ const formats: Format[] = [
   { label: 'a ZIP export', resultOptions: { format: 'csv', compress_file: true } },
 ];
 
-let environment: TestEnvironment;
-let db: Database;
 let storageLine: StorageLine;
-let api: ServiceProcess;
 let scheduler: ServiceProcess;
-let apiUrl: string;
-let apiKey: string;
-let teamId: string;
 /** Every worker process this file started; the ones signalled on purpose are also listed apart. */
 const workers: ServiceProcess[] = [];
 const killedOnPurpose = new Set<ServiceProcess>();
@@ -65,17 +58,22 @@ const heldLocks = new Set<{ release(): Promise<void> }>();
 const reported = new Set<ServiceProcess>();
 const timings: { order: number; cell: string; outcome: string; attempts: number; ms: number }[] = [];
 
+const fixture = useTestFixture({
+  database,
+  team: 'Fault matrix team',
+  seed: async (db) => {
+    await database.seedLedger(db.pool, seededRows);
+  },
+  api: true,
+});
+const { call } = fixture.client;
+
 beforeAll(async () => {
-  environment = await createTestEnvironment();
-  db = createDatabase(environment.config.DATABASE_URL);
-  await seedLedger(db.pool, seededRows);
-  teamId = (await createTeam(db.prisma, 'Fault matrix team')).id;
-  apiKey = (await createApiKey(db.prisma, { teamId, livemode: false, name: 'faults' })).secret;
-  storageLine = await startStorageLine(environment.config.S3_ENDPOINT!);
+  storageLine = await startStorageLine(fixture.environment.config.S3_ENDPOINT!);
   // The reconciler passes often, so a run whose job vanished is seen within a second: the
   // keys-flushed row proves it leaves a run with a live lease alone.
   scheduler = spawnApp('scheduler', {
-    ...environment.env,
+    ...fixture.environment.env,
     ...fastRecovery,
     S3_ENDPOINT: storageLine.endpoint,
     LOG_LEVEL: 'debug',
@@ -85,7 +83,7 @@ beforeAll(async () => {
     ORPHAN_CLEANUP_INTERVAL_SECONDS: '1',
     ORPHAN_GRACE_SECONDS: '1',
   });
-  [{ service: api, url: apiUrl }] = await Promise.all([startApi(environment.env), scheduler.waitForOutput(/scheduler ready/)]);
+  await scheduler.waitForOutput(/scheduler ready/);
 });
 
 afterAll(async () => {
@@ -99,14 +97,12 @@ afterAll(async () => {
     ].join('\n'),
   );
   await Promise.all([...heldLocks].map((lock) => lock.release()));
-  await Promise.all([api?.stop(), scheduler?.stop(), ...workers.map((worker) => worker.stop('SIGKILL'))]);
+  await Promise.all([scheduler?.stop(), ...workers.map((worker) => worker.stop('SIGKILL'))]);
   await storageLine?.close();
-  await db?.close();
-  await environment?.cleanup();
 });
 
 async function startFleetWorker(env: Record<string, string> = {}): Promise<ServiceProcess> {
-  const worker = spawnApp('worker', { ...environment.env, ...fastRecovery, S3_ENDPOINT: storageLine.endpoint, ...env });
+  const worker = spawnApp('worker', { ...fixture.environment.env, ...fastRecovery, S3_ENDPOINT: storageLine.endpoint, ...env });
   workers.push(worker);
   // A loaded two-core machine can take a while to start a TypeScript process.
   await worker.waitForOutput(/worker ready/, 90_000);
@@ -136,15 +132,6 @@ async function ensureFleet(): Promise<void> {
   if (live.length === 0) await startFleetWorker({ WORKER_CONCURRENCY: String(2 * formats.length) });
 }
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
-
 async function createRun(format: Format, extra: Record<string, unknown> = {}): Promise<string> {
   const { status, body } = await call('POST', '/v2/reporting/report_runs', {
     report: 'balance_change_from_activity.itemized.1',
@@ -156,11 +143,11 @@ async function createRun(format: Format, extra: Record<string, unknown> = {}): P
   return body.id as string;
 }
 
-const readRun = async (id: string): Promise<ReportRun> => (await db.prisma.reportRun.findUniqueOrThrow({ where: { id } }));
+const readRun = async (id: string): Promise<ReportRun> => (await fixture.db.prisma.reportRun.findUniqueOrThrow({ where: { id } }));
 const terminalAt = (run: ReportRun) => run.succeededAt ?? run.failedAt ?? run.canceledAt;
 
 async function runsRunningPastTheirLease(): Promise<string[]> {
-  const { rows } = await db.pool.query<{ id: string }>(
+  const { rows } = await fixture.db.pool.query<{ id: string }>(
     `SELECT id FROM report_runs WHERE status = 'running' AND lease_expires_at < now()`,
   );
   return rows.map((row) => row.id);
@@ -174,7 +161,7 @@ interface CopyBackend {
 
 /** Backends of this file's database executing (or waiting to execute) a report's COPY. */
 async function copyBackends(): Promise<CopyBackend[]> {
-  const { rows } = await db.pool.query<CopyBackend>(
+  const { rows } = await fixture.db.pool.query<CopyBackend>(
     `SELECT pid, state, wait_event AS wait FROM pg_stat_activity
       WHERE datname = current_database() AND query LIKE 'COPY (%' AND state = 'active'`,
   );
@@ -182,7 +169,7 @@ async function copyBackends(): Promise<CopyBackend[]> {
 }
 
 async function objectsUnder(prefix: string): Promise<string[]> {
-  const storage = createStorageFromConfig(environment.config);
+  const storage = createStorageFromConfig(fixture.environment.config);
   try {
     return await listObjectKeys(storage, prefix);
   } finally {
@@ -193,7 +180,7 @@ async function objectsUnder(prefix: string): Promise<string[]> {
 /** Objects and open multipart uploads under a run's prefix that its result does not point to. */
 async function leftoversOf(run: ReportRun): Promise<string[]> {
   const prefix = runResultPrefix(run.teamId, run.id);
-  const [objects, uploads] = await Promise.all([objectsUnder(prefix), pendingMultipartUploads(environment.config, prefix)]);
+  const [objects, uploads] = await Promise.all([objectsUnder(prefix), pendingMultipartUploads(fixture.environment.config, prefix)]);
   return [
     ...objects.filter((key) => key !== run.fileObjectKey).map((key) => `object ${key}`),
     ...uploads.map((key) => `multipart upload ${key}`),
@@ -226,7 +213,7 @@ async function runsMidExport(extra: Record<string, unknown> = {}) {
   // Backends a killed worker left behind finish (or fail) once the ledger is free; a row
   // counts only its own.
   await waitFor(copyBackends, (pids) => pids.length === 0, { timeoutMs: 20_000 });
-  const lock = await lockLedger(environment.config.DATABASE_URL);
+  const lock = await lockLedger(fixture.environment.config.DATABASE_URL);
   heldLocks.add(lock);
   const runs = new Map<string, string>();
   for (const format of formats) runs.set(format.label, await createRun(format, extra));
@@ -350,7 +337,7 @@ const faults: Fault[] = [
     async inject() {
       const { runs, pids, lock } = await runsMidExport();
       const at = Date.now();
-      await db.pool.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
+      await fixture.db.pool.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
       await lock.release();
       return { runs, faultAt: sameFaultTime(runs, at) };
     },
@@ -398,7 +385,7 @@ const faults: Fault[] = [
         (all) => all.every((run) => Date.now() - run.createdAt.getTime() > 1500),
       );
       const at = Date.now();
-      await deleteRedisKeys(environment.env.REDIS_URL!, environment.env.QUEUE_PREFIX!);
+      await deleteRedisKeys(fixture.environment.env.REDIS_URL!, fixture.environment.env.QUEUE_PREFIX!);
       // At least two full reconciler passes (three pass lines after the flush) see the runs with
       // their jobs gone while the first attempt is still exporting; only then may it go on.
       const passes = () => scheduler.output().split('"reconcile pass"').length - 1;
@@ -426,7 +413,7 @@ describe.each(faults)('$whose', (fault) => {
 
   afterAll(async () => {
     // A cell that failed may leave its run going; stop it so it cannot leak into the next row.
-    const leftovers = await db.prisma.reportRun.findMany({ where: { status: 'running' }, select: { id: true } });
+    const leftovers = await fixture.db.prisma.reportRun.findMany({ where: { status: 'running' }, select: { id: true } });
     await Promise.all(leftovers.map(({ id }) => call('POST', `/v2/reporting/report_runs/${id}/cancel`)));
     await Promise.all([...heldLocks].map((lock) => lock.release()));
     heldLocks.clear();

@@ -1,25 +1,26 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { ReportRunResource } from '@reportrun/core';
-import { createApiKey, createDatabase, createTeam, seedLedger, type Database } from '@reportrun/db';
+import * as database from '@reportrun/db';
 import { createRedisConnection, createReportRunQueue } from '@reportrun/queue';
 import { createStorageFromConfig, listObjectKeys, runResultPrefix } from '@reportrun/storage';
 import {
-  createTestEnvironment,
   lockLedger as lockLedgerOf,
-  startApi,
   startWorker as startWorkerProcess,
+  defaultRunBody,
+  useTestFixture,
   waitFor,
   type ServiceProcess,
-  type TestEnvironment,
 } from '@reportrun/testing';
 
-
-let environment: TestEnvironment;
-let db: Database;
-let api: ServiceProcess;
-let apiUrl: string;
-let apiKey: string;
-let teamId: string;
+const fixture = useTestFixture({
+  database,
+  team: 'Lifecycle team',
+  seed: async (db) => {
+    await database.seedLedger(db.pool, 5_000);
+  },
+  api: true,
+});
+const { call, getRun } = fixture.client;
 const workers: ServiceProcess[] = [];
 
 // Short locks and checks so crash recovery happens in seconds, not the production 30 s.
@@ -32,70 +33,48 @@ const fastRecovery = {
   WORKER_LEASE_SECONDS: '3',
 };
 
-beforeAll(async () => {
-  environment = await createTestEnvironment();
-  db = createDatabase(environment.config.DATABASE_URL);
-  await seedLedger(db.pool, 5_000);
-  const team = await createTeam(db.prisma, 'Lifecycle team');
-  teamId = team.id;
-  apiKey = (await createApiKey(db.prisma, { teamId, livemode: false, name: 'lifecycle' })).secret;
-  ({ service: api, url: apiUrl } = await startApi(environment.env));
-});
-
 // Each test leaves no work behind: a run still going (or a job a killed worker left stalled)
 // would otherwise be picked up by the next test's worker and show up as a second COPY.
 afterEach(async () => {
-  const leftovers = await db.prisma.reportRun.findMany({ where: { status: 'running' }, select: { id: true } });
+  const leftovers = await fixture.db.prisma.reportRun.findMany({ where: { status: 'running' }, select: { id: true } });
   for (const { id } of leftovers) await call('POST', `/v2/reporting/report_runs/${id}/cancel`);
   await Promise.all(workers.splice(0).map((worker) => worker.stop('SIGKILL')));
 });
 
-afterAll(async () => {
-  await api?.stop();
-  await db?.close();
-  await environment?.cleanup();
-});
-
 async function startWorker(env: Record<string, string> = {}): Promise<ServiceProcess> {
-  const worker = await startWorkerProcess({ ...environment.env, ...fastRecovery, ...env });
+  const worker = await startWorkerProcess({ ...fixture.environment.env, ...fastRecovery, ...env });
   workers.push(worker);
   return worker;
 }
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
+const createRun = async (resultOptions?: { compress_file: boolean }): Promise<string> =>
+  (await fixture.client.createRun({ ...defaultRunBody, ...(resultOptions ? { result_options: resultOptions } : {}) })).id;
 
-async function createRun(resultOptions?: { compress_file: boolean }): Promise<string> {
-  const { status, body } = await call('POST', '/v2/reporting/report_runs', {
-    report: 'balance_change_from_activity.itemized.1',
-    report_parameters: { interval_start: '2025-01-01T00:00:00Z', interval_end: '2026-01-01T00:00:00Z' },
-    ...(resultOptions ? { result_options: resultOptions } : {}),
-  });
-  expect(status).toBe(200);
-  return body.id as string;
-}
-
-const getRun = async (id: string) => (await call('GET', `/v2/reporting/report_runs/${id}`)).body as unknown as ReportRunResource;
 const ended = (run: ReportRunResource) => run.status !== 'running';
 
-const lockLedger = () => lockLedgerOf(environment.config.DATABASE_URL);
+const lockLedger = () => lockLedgerOf(fixture.environment.config.DATABASE_URL);
 
 async function runningCopyPids(): Promise<number[]> {
-  const { rows } = await db.pool.query<{ pid: number; state: string }>(
+  const { rows } = await fixture.db.pool.query<{ pid: number; state: string }>(
     `SELECT pid, state FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY (%' AND state <> 'idle'`,
   );
   if (process.env.DEBUG_COPY) process.stdout.write(`copy backends: ${JSON.stringify(rows)}\n`);
   return rows.map((row) => row.pid);
 }
 
+async function jobState(id: string): Promise<string> {
+  const redis = createRedisConnection(fixture.environment.config.REDIS_URL, 'worker');
+  const queue = createReportRunQueue(redis, fixture.environment.config.QUEUE_PREFIX);
+  try {
+    return await queue.getJobState(id);
+  } finally {
+    await queue.close();
+    redis.disconnect();
+  }
+}
+
 async function objectsUnder(prefix: string): Promise<string[]> {
-  const storage = createStorageFromConfig(environment.config);
+  const storage = createStorageFromConfig(fixture.environment.config);
   try {
     return await listObjectKeys(storage, prefix);
   } finally {
@@ -117,7 +96,7 @@ describe('cancel', () => {
       expect(typeof canceled.body.canceled_at).toBe('string');
       await waitFor(runningCopyPids, (pids) => pids.length === 0, { timeoutMs: 10_000 });
       const stopMs = Date.now() - started;
-      expect(await objectsUnder(runResultPrefix(teamId, id))).toEqual([]);
+      expect(await objectsUnder(runResultPrefix(fixture.teamId, id))).toEqual([]);
       expect((await getRun(id)).status).toBe('canceled');
       process.stdout.write(`cancel stopped the COPY in ${stopMs} ms\n`);
     } finally {
@@ -132,19 +111,21 @@ describe('cancel', () => {
     await waitFor(runningCopyPids, (pids) => pids.length === 1);
     expect((await call('POST', `/v2/reporting/report_runs/${id}/cancel`)).status).toBe(200);
     await lock.release();
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Once the job is finished in the queue, the worker's attempt is over: any write it could
+    // still make (a late "succeeded") has been made or refused.
+    await waitFor(() => jobState(id), (state) => ['completed', 'failed', 'unknown'].includes(state));
     const run = await getRun(id);
     expect(run.status).toBe('canceled');
     expect(run.result).toBeNull();
-    expect(await objectsUnder(runResultPrefix(teamId, id))).toEqual([]);
+    expect(await objectsUnder(runResultPrefix(fixture.teamId, id))).toEqual([]);
   });
 
   it('a queued run is canceled before any worker starts it, and its job is dropped', async () => {
     const id = await createRun();
     const canceled = await call('POST', `/v2/reporting/report_runs/${id}/cancel`);
     expect(canceled.body.status).toBe('canceled');
-    const redis = createRedisConnection(environment.config.REDIS_URL, 'worker');
-    const queue = createReportRunQueue(redis, environment.config.QUEUE_PREFIX);
+    const redis = createRedisConnection(fixture.environment.config.REDIS_URL, 'worker');
+    const queue = createReportRunQueue(redis, fixture.environment.config.QUEUE_PREFIX);
     try {
       expect(await queue.getJob(id)).toBeUndefined();
     } finally {
@@ -152,7 +133,9 @@ describe('cancel', () => {
       redis.disconnect();
     }
     await startWorker();
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // A run queued after it ends only once the worker has been taking jobs: had the canceled
+    // run's job survived, the worker would have started that one first.
+    await fixture.client.waitUntilEnded(await createRun());
     const run = await getRun(id);
     expect(run.status).toBe('canceled');
     expect(run.active_at).toBeNull();
@@ -201,7 +184,7 @@ describe('timeouts, retries and crashes', () => {
       report_parameters: { interval_start: '2025-01-01T00:00:00Z', interval_end: '2025-01-02T00:00:00Z' },
       timeout_seconds: 100_000,
     });
-    expect(long.body.timeout_seconds).toBe(environment.config.RUN_TIMEOUT_SECONDS_MAX);
+    expect(long.body.timeout_seconds).toBe(fixture.environment.config.RUN_TIMEOUT_SECONDS_MAX);
     const lock = await lockLedger();
     try {
       const { body } = await call('POST', '/v2/reporting/report_runs', {
@@ -224,7 +207,7 @@ describe('timeouts, retries and crashes', () => {
     try {
       id = await createRun();
       const [pid] = await waitFor(runningCopyPids, (pids) => pids.length === 1);
-      await db.pool.query('SELECT pg_terminate_backend($1)', [pid]);
+      await fixture.db.pool.query('SELECT pg_terminate_backend($1)', [pid]);
     } finally {
       await lock.release();
     }
@@ -253,7 +236,7 @@ describe('timeouts, retries and crashes', () => {
 
   it('a permanent failure fails at once with a stable code', async () => {
     await startWorker();
-    await db.pool.query('ALTER TABLE dataset.balance_transactions RENAME TO balance_transactions_hidden');
+    await fixture.db.pool.query('ALTER TABLE dataset.balance_transactions RENAME TO balance_transactions_hidden');
     try {
       const id = await createRun();
       const run = await waitFor(() => getRun(id), ended);
@@ -261,7 +244,7 @@ describe('timeouts, retries and crashes', () => {
       expect(run.status_details).toMatchObject({ code: 'query_failed', retryable: false });
       expect(run.attempts).toBe(1);
     } finally {
-      await db.pool.query('ALTER TABLE dataset.balance_transactions_hidden RENAME TO balance_transactions');
+      await fixture.db.pool.query('ALTER TABLE dataset.balance_transactions_hidden RENAME TO balance_transactions');
     }
   });
 
@@ -299,7 +282,7 @@ describe('timeouts, retries and crashes', () => {
         await draining.stop('SIGTERM');
         expect(draining.child.exitCode, draining.output()).toBe(0);
         expect(draining.output()).toContain('returning the run to the queue');
-        const waiting = await db.prisma.reportRun.findUniqueOrThrow({ where: { id } });
+        const waiting = await fixture.db.prisma.reportRun.findUniqueOrThrow({ where: { id } });
         expect(waiting).toMatchObject({ status: 'running', attempts: 0, leaseOwner: null, statusDetails: { stage: 'queued' } });
         await waitFor(runningCopyPids, (pids) => pids.length === 0, { timeoutMs: 5_000 });
         await startWorker();

@@ -1,25 +1,14 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, findApiKeyBySecret, type Database } from '@reportrun/db';
-import { createTestEnvironment, type TestEnvironment } from '@reportrun/testing';
+import { describe, expect, it } from 'vitest';
+import { createDatabase, findApiKeyBySecret } from '@reportrun/db';
+import { useTestFixture } from '@reportrun/testing';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const repositoryRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
-let environment: TestEnvironment;
-let db: Database;
-
-beforeAll(async () => {
-  environment = await createTestEnvironment();
-  db = createDatabase(environment.config.DATABASE_URL);
-});
-
-afterAll(async () => {
-  await db?.close();
-  await environment?.cleanup();
-});
+const fixture = useTestFixture({ database: { createDatabase } });
 
 interface CliResult {
   code: number | null;
@@ -32,7 +21,7 @@ function keys(...args: string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/bin/api-keys.ts', ...args], {
       cwd: packageDir,
-      env: { ...process.env, ...environment.env },
+      env: { ...process.env, ...fixture.environment.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -63,12 +52,12 @@ describe('pnpm keys', () => {
     testSecret = secrets[0]!;
     expect(testSecret).toMatch(/^rr_test_/);
 
-    expect(await findApiKeyBySecret(db.prisma, testSecret)).toEqual({
+    expect(await findApiKeyBySecret(fixture.db.prisma, testSecret)).toEqual({
       keyId: testKeyId,
       teamId,
       livemode: false,
     });
-    const stored = await db.pool.query('SELECT * FROM api_keys WHERE id = $1', [testKeyId]);
+    const stored = await fixture.db.pool.query('SELECT * FROM api_keys WHERE id = $1', [testKeyId]);
     expect(JSON.stringify(stored.rows)).not.toContain(testSecret);
   });
 
@@ -78,7 +67,7 @@ describe('pnpm keys', () => {
     liveKeyId = result.stdout.match(/live-mode key (key_[0-9a-z]{26})/)![1]!;
     liveSecret = result.stdout.match(secretPattern)![0]!;
     expect(liveSecret).toMatch(/^rr_live_/);
-    expect(await findApiKeyBySecret(db.prisma, liveSecret)).toEqual({
+    expect(await findApiKeyBySecret(fixture.db.prisma, liveSecret)).toEqual({
       keyId: liveKeyId,
       teamId,
       livemode: true,
@@ -103,8 +92,8 @@ describe('pnpm keys', () => {
     const result = await keys('revoke', liveKeyId);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`Revoked key ${liveKeyId}`);
-    expect(await findApiKeyBySecret(db.prisma, liveSecret)).toBeNull();
-    expect(await findApiKeyBySecret(db.prisma, testSecret)).not.toBeNull();
+    expect(await findApiKeyBySecret(fixture.db.prisma, liveSecret)).toBeNull();
+    expect(await findApiKeyBySecret(fixture.db.prisma, testSecret)).not.toBeNull();
 
     const again = await keys('revoke', liveKeyId);
     expect(again.code).toBe(0);

@@ -1,20 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, type Database } from '@reportrun/db';
+import { describe, expect, it } from 'vitest';
+import { createDatabase } from '@reportrun/db';
 import { Prisma, ReportRunStatus } from '../src/generated/prisma/client.ts';
-import { createTestEnvironment, type TestEnvironment } from '@reportrun/testing';
+import { useTestFixture } from '@reportrun/testing';
 
-let environment: TestEnvironment;
-let db: Database;
-
-beforeAll(async () => {
-  environment = await createTestEnvironment();
-  db = createDatabase(environment.config.DATABASE_URL);
-});
-
-afterAll(async () => {
-  await db?.close();
-  await environment?.cleanup();
-});
+const fixture = useTestFixture({ database: { createDatabase } });
 
 /**
  * The generated client's view of the schema: which tables and columns its queries will name.
@@ -34,7 +23,7 @@ interface RuntimeModel {
 }
 
 function runtimeModels(): Record<string, RuntimeModel> {
-  const dataModel: unknown = Reflect.get(db.prisma, '_runtimeDataModel');
+  const dataModel: unknown = Reflect.get(fixture.db.prisma, '_runtimeDataModel');
   const models: unknown =
     typeof dataModel === 'object' && dataModel !== null ? Reflect.get(dataModel, 'models') : null;
   if (typeof models !== 'object' || models === null) {
@@ -214,9 +203,9 @@ const roundTrips: RoundTrip[] = [
       model: Prisma.ModelName.Team,
       data: team,
       changes,
-      create: () => db.prisma.team.create({ data: team }),
-      read: () => db.prisma.team.findUnique({ where: { id: team.id } }),
-      update: () => db.prisma.team.update({ where: { id: team.id }, data: changes }),
+      create: () => fixture.db.prisma.team.create({ data: team }),
+      read: () => fixture.db.prisma.team.findUnique({ where: { id: team.id } }),
+      update: () => fixture.db.prisma.team.update({ where: { id: team.id }, data: changes }),
     };
   })(),
   (() => {
@@ -233,9 +222,9 @@ const roundTrips: RoundTrip[] = [
       model: Prisma.ModelName.ApiKey,
       data: apiKey,
       changes,
-      create: () => db.prisma.apiKey.create({ data: apiKey }),
-      read: () => db.prisma.apiKey.findUnique({ where: { id: apiKey.id } }),
-      update: () => db.prisma.apiKey.update({ where: { id: apiKey.id }, data: changes }),
+      create: () => fixture.db.prisma.apiKey.create({ data: apiKey }),
+      read: () => fixture.db.prisma.apiKey.findUnique({ where: { id: apiKey.id } }),
+      update: () => fixture.db.prisma.apiKey.update({ where: { id: apiKey.id }, data: changes }),
     };
   })(),
   (() => {
@@ -250,9 +239,9 @@ const roundTrips: RoundTrip[] = [
       model: Prisma.ModelName.Report,
       data: report,
       changes,
-      create: () => db.prisma.report.create({ data: report }),
-      read: () => db.prisma.report.findUnique({ where: { id: report.id } }),
-      update: () => db.prisma.report.update({ where: { id: report.id }, data: changes }),
+      create: () => fixture.db.prisma.report.create({ data: report }),
+      read: () => fixture.db.prisma.report.findUnique({ where: { id: report.id } }),
+      update: () => fixture.db.prisma.report.update({ where: { id: report.id }, data: changes }),
     };
   })(),
   (() => {
@@ -293,9 +282,9 @@ const roundTrips: RoundTrip[] = [
       model: Prisma.ModelName.ReportRun,
       data: reportRun,
       changes,
-      create: () => db.prisma.reportRun.create({ data: reportRun }),
-      read: () => db.prisma.reportRun.findUnique({ where: { id: reportRun.id } }),
-      update: () => db.prisma.reportRun.update({ where: { id: reportRun.id }, data: changes }),
+      create: () => fixture.db.prisma.reportRun.create({ data: reportRun }),
+      read: () => fixture.db.prisma.reportRun.findUnique({ where: { id: reportRun.id } }),
+      update: () => fixture.db.prisma.reportRun.update({ where: { id: reportRun.id }, data: changes }),
     };
   })(),
   (() => {
@@ -321,9 +310,9 @@ const roundTrips: RoundTrip[] = [
       model: Prisma.ModelName.IdempotencyKey,
       data: idempotencyKey,
       changes,
-      create: () => db.prisma.idempotencyKey.create({ data: idempotencyKey }),
-      read: () => db.prisma.idempotencyKey.findUnique({ where }),
-      update: () => db.prisma.idempotencyKey.update({ where, data: changes }),
+      create: () => fixture.db.prisma.idempotencyKey.create({ data: idempotencyKey }),
+      read: () => fixture.db.prisma.idempotencyKey.findUnique({ where }),
+      update: () => fixture.db.prisma.idempotencyKey.update({ where, data: changes }),
     };
   })(),
   (() => {
@@ -344,10 +333,10 @@ const roundTrips: RoundTrip[] = [
       model: Prisma.ModelName.BalanceTransaction,
       data: balanceTransaction,
       changes,
-      create: () => db.prisma.balanceTransaction.create({ data: balanceTransaction }),
-      read: () => db.prisma.balanceTransaction.findUnique({ where: { id: balanceTransaction.id } }),
+      create: () => fixture.db.prisma.balanceTransaction.create({ data: balanceTransaction }),
+      read: () => fixture.db.prisma.balanceTransaction.findUnique({ where: { id: balanceTransaction.id } }),
       update: () =>
-        db.prisma.balanceTransaction.update({ where: { id: balanceTransaction.id }, data: changes }),
+        fixture.db.prisma.balanceTransaction.update({ where: { id: balanceTransaction.id }, data: changes }),
     };
   })(),
   (() => {
@@ -364,9 +353,9 @@ const roundTrips: RoundTrip[] = [
       model: Prisma.ModelName.Payout,
       data: payout,
       changes,
-      create: () => db.prisma.payout.create({ data: payout }),
-      read: () => db.prisma.payout.findUnique({ where: { id: payout.id } }),
-      update: () => db.prisma.payout.update({ where: { id: payout.id }, data: changes }),
+      create: () => fixture.db.prisma.payout.create({ data: payout }),
+      read: () => fixture.db.prisma.payout.findUnique({ where: { id: payout.id } }),
+      update: () => fixture.db.prisma.payout.update({ where: { id: payout.id }, data: changes }),
     };
   })(),
   (() => {
@@ -375,10 +364,10 @@ const roundTrips: RoundTrip[] = [
       model: Prisma.ModelName.DatasetFreshness,
       data: datasetFreshness,
       changes,
-      create: () => db.prisma.datasetFreshness.create({ data: datasetFreshness }),
-      read: () => db.prisma.datasetFreshness.findUnique({ where: { dataset: datasetFreshness.dataset } }),
+      create: () => fixture.db.prisma.datasetFreshness.create({ data: datasetFreshness }),
+      read: () => fixture.db.prisma.datasetFreshness.findUnique({ where: { dataset: datasetFreshness.dataset } }),
       update: () =>
-        db.prisma.datasetFreshness.update({
+        fixture.db.prisma.datasetFreshness.update({
           where: { dataset: datasetFreshness.dataset },
           data: changes,
         }),
@@ -393,7 +382,7 @@ const storageTypes: Record<string, string[]> = {
   Int: ['int4'],
   BigInt: ['int8'],
   Json: ['jsonb'],
-  // Every timestamp in schema.prisma is declared @db.Timestamptz(3).
+  // Every timestamp in schema.prisma is declared @fixture.db.Timestamptz(3).
   DateTime: ['timestamptz'],
 };
 
@@ -406,7 +395,7 @@ interface ColumnInfo {
 }
 
 async function columnsOf(schema: string, table: string): Promise<ColumnInfo[]> {
-  const { rows } = await db.pool.query<ColumnInfo>(
+  const { rows } = await fixture.db.pool.query<ColumnInfo>(
     `SELECT column_name, udt_name, data_type, is_nullable, datetime_precision
      FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2`,
     [schema, table],
@@ -423,7 +412,7 @@ describe('the migrated database matches prisma/schema.prisma', () => {
   });
 
   it('holds exactly the tables of the models, in the schemas the models name', async () => {
-    const { rows } = await db.pool.query<{ table: string }>(
+    const { rows } = await fixture.db.pool.query<{ table: string }>(
       `SELECT table_schema || '.' || table_name AS table FROM information_schema.tables
        WHERE table_schema IN ('public', 'dataset') AND table_type = 'BASE TABLE'
          AND table_name <> '_prisma_migrations'`,
@@ -456,7 +445,7 @@ describe('the migrated database matches prisma/schema.prisma', () => {
   );
 
   it('stores ReportRun.status as a Postgres enum with exactly the generated values, in order', async () => {
-    const { rows } = await db.pool.query<{ label: string }>(
+    const { rows } = await fixture.db.pool.query<{ label: string }>(
       `SELECT e.enumlabel AS label FROM information_schema.columns c
        JOIN pg_type t ON t.typname = c.udt_name
        JOIN pg_namespace n ON n.oid = t.typnamespace AND n.nspname = c.udt_schema
@@ -468,8 +457,8 @@ describe('the migrated database matches prisma/schema.prisma', () => {
   });
 
   it('applies the schema defaults in the database itself, for writers that bypass Prisma', async () => {
-    await db.pool.query(`INSERT INTO public.teams (id, name) VALUES ('team_defaults', 'Defaults')`);
-    const { rows } = await db.pool.query<{
+    await fixture.db.pool.query(`INSERT INTO public.teams (id, name) VALUES ('team_defaults', 'Defaults')`);
+    const { rows } = await fixture.db.pool.query<{
       status: string;
       status_details: unknown;
       attempts: number;

@@ -1,23 +1,12 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countLedgerRows, createDatabase, type Database } from '@reportrun/db';
-import { createTestEnvironment, type TestEnvironment } from '@reportrun/testing';
+import { describe, expect, it } from 'vitest';
+import { countLedgerRows, createDatabase } from '@reportrun/db';
+import { useTestFixture } from '@reportrun/testing';
 
 const repositoryRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
-let environment: TestEnvironment;
-let db: Database;
-
-beforeAll(async () => {
-  environment = await createTestEnvironment();
-  db = createDatabase(environment.config.DATABASE_URL);
-});
-
-afterAll(async () => {
-  await db?.close();
-  await environment?.cleanup();
-});
+const fixture = useTestFixture({ database: { createDatabase } });
 
 interface CommandResult {
   code: number | null;
@@ -30,7 +19,7 @@ function run(command: string, args: string[]): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: repositoryRoot,
-      env: { ...process.env, ...environment.env },
+      env: { ...process.env, ...fixture.environment.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -47,20 +36,20 @@ describe('pnpm db:seed', () => {
     const result = await run('pnpm', ['--silent', 'db:seed', '--rows', '25']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('Seeded 25 ledger rows');
-    expect(await countLedgerRows(db.pool)).toBe(25);
+    expect(await countLedgerRows(fixture.db.pool)).toBe(25);
   });
 
   it('takes --rows after a separating --', async () => {
     const result = await run('pnpm', ['--silent', 'db:seed', '--', '--rows', '31']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('Seeded 31 ledger rows');
-    expect(await countLedgerRows(db.pool)).toBe(31);
+    expect(await countLedgerRows(fixture.db.pool)).toBe(31);
   });
 
   it('refuses an unknown option with a usage message and exit code 64, seeding nothing', async () => {
     const result = await run('pnpm', ['--silent', 'db:seed', '--rowz', '5']);
     expect(result.code).toBe(64);
     expect(result.stderr).toContain('Usage: pnpm db:seed');
-    expect(await countLedgerRows(db.pool)).toBe(31);
+    expect(await countLedgerRows(fixture.db.pool)).toBe(31);
   });
 });

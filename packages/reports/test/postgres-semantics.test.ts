@@ -1,27 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPool } from '@reportrun/db';
+import { describe, expect, it } from 'vitest';
+import { createDatabase } from '@reportrun/db';
 import { formulaTriggerCharacters, neutraliseFormulaSql, resolveTimeZone } from '@reportrun/reports';
-import { createTestEnvironment, type TestEnvironment } from '@reportrun/testing';
+import { useTestFixture } from '@reportrun/testing';
 
-let environment: TestEnvironment;
-let pool: ReturnType<typeof createPool>;
-
-beforeAll(async () => {
-  environment = await createTestEnvironment();
-  pool = createPool(environment.config.DATABASE_URL);
-});
-
-afterAll(async () => {
-  await pool?.end();
-  await environment?.cleanup();
-});
+const fixture = useTestFixture({ database: { createDatabase } });
 
 describe('what the compiler relies on in Postgres', () => {
   it('knows every time zone the validator can resolve to', async () => {
     const inputs = [...Intl.supportedValuesOf('timeZone'), 'Etc/UTC', 'UTC', 'US/Eastern', 'Asia/Calcutta', 'EST5EDT', 'CET'];
     const canonical = [...new Set(inputs.map((zone) => resolveTimeZone(zone)))];
     expect(canonical).not.toContain(null);
-    const { rows } = await pool.query<{ name: string }>(
+    const { rows } = await fixture.db.pool.query<{ name: string }>(
       'SELECT z AS name FROM unnest($1::text[]) AS z WHERE lower(z) NOT IN (SELECT lower(name) FROM pg_timezone_names)',
       [canonical],
     );
@@ -33,7 +22,7 @@ describe('what the compiler relies on in Postgres', () => {
       ...formulaTriggerCharacters.map((trigger) => `${trigger}1+1`),
       'plain', ' =1', "'=already", '1-2', '', null,
     ];
-    const { rows } = await pool.query<{ cell: string | null; guarded: string | null }>(
+    const { rows } = await fixture.db.pool.query<{ cell: string | null; guarded: string | null }>(
       `SELECT cell, ${neutraliseFormulaSql('cell')} AS guarded FROM unnest($1::text[]) WITH ORDINALITY AS c(cell, n) ORDER BY n`,
       [cells],
     );

@@ -1,25 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { savedQuerySchema } from '@reportrun/core';
-import { createDatabase, createSavedReport, createTeam, type Database } from '@reportrun/db';
+import { createApiKey, createDatabase, createSavedReport, createTeam } from '@reportrun/db';
 import { resolveSavedQuery } from '@reportrun/reports';
-import { createTestEnvironment, type TestEnvironment } from '@reportrun/testing';
+import { useTestFixture } from '@reportrun/testing';
 import { compileRunTarget, ReportNotFound, resolveRunTarget } from '../src/index.ts';
 
-let environment: TestEnvironment;
-let db: Database;
-let teamId: string;
-let otherTeamId: string;
-
-beforeAll(async () => {
-  environment = await createTestEnvironment();
-  db = createDatabase(environment.config.DATABASE_URL);
-  teamId = (await createTeam(db.prisma, 'Runner team')).id;
-  otherTeamId = (await createTeam(db.prisma, 'Other team')).id;
-});
-afterAll(async () => {
-  await db?.close();
-  await environment?.cleanup();
-});
+const fixture = useTestFixture({ database: { createDatabase, createTeam, createApiKey }, team: 'Runner team', otherTeam: true });
 
 const definition = resolveSavedQuery(
   savedQuerySchema.parse({
@@ -36,32 +22,32 @@ describe('what a run runs is decided in one place', () => {
   it('a catalog report id resolves to the catalog and compiles with the run’s parameters', async () => {
     const run = {
       reportId: 'balance_change_from_activity.itemized.1',
-      teamId,
+      teamId: fixture.teamId,
       livemode: false,
       reportParameters: { interval_start: '2025-01-01T00:00:00.000Z', interval_end: '2025-02-01T00:00:00.000Z' },
     };
-    const target = await resolveRunTarget(db.prisma, run);
+    const target = await resolveRunTarget(fixture.db.prisma, run);
     expect(target.kind).toBe('catalog');
     expect(compileRunTarget(target, run, options).sql).toMatch(/balance_transactions/);
   });
 
   it('a saved report resolves in the run’s own team and mode', async () => {
-    const saved = await createSavedReport(db.prisma, { teamId, livemode: false }, { name: 'By currency', definition });
-    const target = await resolveRunTarget(db.prisma, { reportId: saved.id, teamId, livemode: false });
+    const saved = await createSavedReport(fixture.db.prisma, { teamId: fixture.teamId, livemode: false }, { name: 'By currency', definition });
+    const target = await resolveRunTarget(fixture.db.prisma, { reportId: saved.id, teamId: fixture.teamId, livemode: false });
     expect(target).toMatchObject({ kind: 'saved', report: { id: saved.id } });
     expect(compileRunTarget(target, { reportParameters: {} }, options).sql).toMatch(/currency/);
   });
 
   it('another team’s saved report, or one of the other mode, is not found', async () => {
-    const saved = await createSavedReport(db.prisma, { teamId, livemode: false }, { name: 'Private', definition });
-    await expect(resolveRunTarget(db.prisma, { reportId: saved.id, teamId: otherTeamId, livemode: false })).rejects.toBeInstanceOf(
+    const saved = await createSavedReport(fixture.db.prisma, { teamId: fixture.teamId, livemode: false }, { name: 'Private', definition });
+    await expect(resolveRunTarget(fixture.db.prisma, { reportId: saved.id, teamId: fixture.otherTeamId, livemode: false })).rejects.toBeInstanceOf(
       ReportNotFound,
     );
-    await expect(resolveRunTarget(db.prisma, { reportId: saved.id, teamId, livemode: true })).rejects.toBeInstanceOf(ReportNotFound);
+    await expect(resolveRunTarget(fixture.db.prisma, { reportId: saved.id, teamId: fixture.teamId, livemode: true })).rejects.toBeInstanceOf(ReportNotFound);
   });
 
   it('a report that left the catalog is not found, with the stable code report_not_found', async () => {
-    const error = await resolveRunTarget(db.prisma, { reportId: 'balance_change_from_activity.retired.1', teamId, livemode: false }).catch(
+    const error = await resolveRunTarget(fixture.db.prisma, { reportId: 'balance_change_from_activity.retired.1', teamId: fixture.teamId, livemode: false }).catch(
       (caught: unknown) => caught,
     );
     expect(error).toBeInstanceOf(ReportNotFound);

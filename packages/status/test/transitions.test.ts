@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, createTeam, type Database } from '@reportrun/db';
-import { createTestEnvironment, type TestEnvironment } from '@reportrun/testing';
+import * as database from '@reportrun/db';
+import type { Database } from '@reportrun/db';
+import { useTestFixture } from '@reportrun/testing';
 import {
   createReportRun,
   markRunActive,
@@ -10,27 +11,21 @@ import {
   type RunFile,
 } from '../src/index.ts';
 
-let environment: TestEnvironment;
-// Two clients with their own pools stand for two worker processes.
-let workerA: Database;
+// Two clients with their own pools stand for two worker processes: the fixture's and workerB.
+const fixture = useTestFixture({ database, team: 'Status team' });
 let workerB: Database;
-let teamId: string;
 
-beforeAll(async () => {
-  environment = await createTestEnvironment();
-  workerA = createDatabase(environment.config.DATABASE_URL);
-  workerB = createDatabase(environment.config.DATABASE_URL);
-  teamId = (await createTeam(workerA.prisma, 'Status team')).id;
+beforeAll(() => {
+  workerB = database.createDatabase(fixture.environment.config.DATABASE_URL);
 });
+
 afterAll(async () => {
-  await workerA?.close();
   await workerB?.close();
-  await environment?.cleanup();
 });
 
 const newRun = () =>
-  createReportRun(workerA.prisma, {
-    teamId,
+  createReportRun(fixture.db.prisma, {
+    teamId: fixture.teamId,
     livemode: false,
     reportId: 'balance_change_from_activity.itemized.1',
     reportName: 'Itemized',
@@ -55,12 +50,12 @@ describe('run status transitions', () => {
     for (let round = 0; round < 20; round += 1) {
       const run = await newRun();
       const results = await Promise.all([
-        markRunSucceeded(workerA.prisma, run.id, file('a')),
+        markRunSucceeded(fixture.db.prisma, run.id, file('a')),
         markRunSucceeded(workerB.prisma, run.id, file('b')),
       ]);
       const winners = results.filter((result) => result !== null);
       expect(winners).toHaveLength(1);
-      const stored = await workerA.prisma.reportRun.findUniqueOrThrow({ where: { id: run.id } });
+      const stored = await fixture.db.prisma.reportRun.findUniqueOrThrow({ where: { id: run.id } });
       expect(stored.status).toBe('succeeded');
       expect(stored.fileObjectKey).toBe(winners[0]!.fileObjectKey);
     }
@@ -68,18 +63,18 @@ describe('run status transitions', () => {
 
   it('a canceled run never becomes succeeded or failed', async () => {
     const run = await newRun();
-    expect(await markRunCanceled(workerA.prisma, run.id, 'key_test')).not.toBeNull();
+    expect(await markRunCanceled(fixture.db.prisma, run.id, 'key_test')).not.toBeNull();
     expect(await markRunSucceeded(workerB.prisma, run.id, file('late'))).toBeNull();
     expect(await markRunFailed(workerB.prisma, run.id, { code: 'x', message: 'y', retryable: false })).toBeNull();
     expect(await markRunActive(workerB.prisma, run.id)).toBeNull();
-    const stored = await workerA.prisma.reportRun.findUniqueOrThrow({ where: { id: run.id } });
+    const stored = await fixture.db.prisma.reportRun.findUniqueOrThrow({ where: { id: run.id } });
     expect(stored).toMatchObject({ status: 'canceled', canceledBy: 'key_test', fileObjectKey: null, succeededAt: null });
     expect(stored.canceledAt).toBeInstanceOf(Date);
   });
 
   it('starting a run stamps active_at once and counts every attempt', async () => {
     const run = await newRun();
-    const first = await markRunActive(workerA.prisma, run.id);
+    const first = await markRunActive(fixture.db.prisma, run.id);
     const second = await markRunActive(workerB.prisma, run.id);
     expect(first!.attempts).toBe(1);
     expect(second!.attempts).toBe(2);
@@ -89,7 +84,7 @@ describe('run status transitions', () => {
 
   it('a failed run keeps its failure details and cannot be failed or finished again', async () => {
     const run = await newRun();
-    const failed = await markRunFailed(workerA.prisma, run.id, { code: 'timeout', message: 'too slow', retryable: false });
+    const failed = await markRunFailed(fixture.db.prisma, run.id, { code: 'timeout', message: 'too slow', retryable: false });
     expect(failed).toMatchObject({ status: 'failed', statusDetails: { code: 'timeout', message: 'too slow', retryable: false } });
     expect(await markRunFailed(workerB.prisma, run.id, { code: 'other', message: 'm', retryable: true })).toBeNull();
     expect(await markRunSucceeded(workerB.prisma, run.id, file('late'))).toBeNull();

@@ -1,18 +1,17 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestEnvironment, type TestEnvironment } from '@reportrun/testing';
+import { useTestFixture } from '@reportrun/testing';
 import { createStorageFromConfig, presignDownload, uploadStream, type Storage } from '../src/index.ts';
 
-let environment: TestEnvironment;
+const fixture = useTestFixture();
 let storage: Storage;
 
-beforeAll(async () => {
-  environment = await createTestEnvironment();
-  storage = createStorageFromConfig(environment.config);
+beforeAll(() => {
+  storage = createStorageFromConfig(fixture.environment.config);
 });
-afterAll(async () => {
+
+afterAll(() => {
   storage?.s3.destroy();
-  await environment?.cleanup();
 });
 
 describe('download links', () => {

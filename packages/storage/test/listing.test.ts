@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { CreateMultipartUploadCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestEnvironment, type TestEnvironment } from '@reportrun/testing';
+import { useTestFixture } from '@reportrun/testing';
 import {
   abortMultipartUpload,
   createStorageFromConfig,
@@ -13,16 +13,15 @@ import {
   type Storage,
 } from '../src/index.ts';
 
-let environment: TestEnvironment;
+const fixture = useTestFixture();
 let storage: Storage;
 
-beforeAll(async () => {
-  environment = await createTestEnvironment();
-  storage = createStorageFromConfig(environment.config);
+beforeAll(() => {
+  storage = createStorageFromConfig(fixture.environment.config);
 });
-afterAll(async () => {
+
+afterAll(() => {
   storage?.s3.destroy();
-  await environment?.cleanup();
 });
 
 async function put(key: string): Promise<void> {

@@ -15,3 +15,15 @@ export {
 } from './wall-clock.ts';
 export { pendingMultipartUploads } from './multipart-uploads.ts';
 export { appDirectory, spawnApp, startApi, startWorker, lockLedger, type AppName } from './service-processes.ts';
+export {
+  useTestFixture,
+  apiClient,
+  defaultRunBody,
+  type TestFixture,
+  type TestFixtureOptions,
+  type FixtureDatabase,
+  type FixtureDatabaseFunctions,
+  type FixtureApi,
+  type ApiClient,
+  type ApiResponse,
+} from './fixture.ts';
