@@ -30,6 +30,13 @@ export {
   timestampProblem,
   prefixedId,
 } from './schemas/input-text.ts';
+export {
+  dataScopeSchema,
+  memberDataScopeInputSchema,
+  scopingFieldNameSchema,
+  normalizeDataScope,
+  type DataScope,
+} from './schemas/data-scope.ts';
 export { problemSchema, allowedActionSchema, type Problem } from './schemas/problem.ts';
 export {
   reportRunStatusSchema,
