@@ -7,6 +7,7 @@ import { releaseIdempotencyKeyOnError } from './http/idempotency.ts';
 import { problemErrorHandler } from './http/problem.ts';
 import { rateLimitPerApiKey } from './http/rate-limit.ts';
 import { routerFor } from './http/route.ts';
+import { formMediaType } from './http/validate.ts';
 import type { ApiDependencies } from './dependencies.ts';
 import { apiRoutes } from './routes/index.ts';
 
@@ -16,6 +17,8 @@ export function createApp(deps: ApiDependencies): express.Express {
   app.set('trust proxy', false);
   app.use(requireDecodablePathAndQuery());
   app.use(jsonBodyParser());
+  // Form bodies stay text here; routes that accept them parse Stripe's bracket syntax strictly.
+  app.use(express.text({ type: formMediaType, limit: '64kb' }));
 
   // Health and the document answer without a key, before authentication and rate limiting.
   app.use(
