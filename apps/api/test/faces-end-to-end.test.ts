@@ -42,7 +42,8 @@ async function v1(method: string, path: string, form?: string, key = fixture.api
     ...(form !== undefined ? { body: form } : {}),
   });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : {}) as Body };
+  const isJson = (response.headers.get('content-type') ?? '').includes('json');
+  return { status: response.status, headers: response.headers, body: (isJson ? JSON.parse(text) : {}) as Body };
 }
 
 async function airplane(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {

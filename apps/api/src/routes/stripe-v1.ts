@@ -124,6 +124,26 @@ async function pageRequestOf(
   return cursorName === 'starting_after' ? { limit, olderThan: position } : { limit, newerThan: position };
 }
 
+/**
+ * `created[…]` bounds in whole seconds, as v1 shows `created`: a run made at 12.345 s reads
+ * `created: 12`, so `lte=12` must include it. The bounds become one half-open range in ms.
+ */
+function createdRangeOf(query: ListStripeV1ReportRunsQuery): { gte?: Date; lt?: Date } | undefined {
+  const seconds = (value: string | undefined) => (value === undefined ? undefined : Number(value));
+  const lower = [seconds(query['created[gte]']), mapDefined(seconds(query['created[gt]']), (value) => value + 1)]
+    .filter((value): value is number => value !== undefined);
+  const upper = [seconds(query['created[lt]']), mapDefined(seconds(query['created[lte]']), (value) => value + 1)]
+    .filter((value): value is number => value !== undefined);
+  if (lower.length === 0 && upper.length === 0) return undefined;
+  return {
+    ...(lower.length > 0 ? { gte: new Date(Math.max(...lower) * 1000) } : {}),
+    ...(upper.length > 0 ? { lt: new Date(Math.min(...upper) * 1000) } : {}),
+  };
+}
+
+const mapDefined = <T, U>(value: T | undefined, map: (value: T) => U): U | undefined =>
+  value === undefined ? undefined : map(value);
+
 export const listStripeV1ReportRunsRoute = defineRoute({
   method: 'get',
   path: apiPaths.v1ReportRuns,
@@ -135,18 +155,13 @@ export const listStripeV1ReportRunsRoute = defineRoute({
   async handler({ query, request, deps }) {
     const principal = principalOf(request);
     const page = await pageRequestOf(deps, principal, query);
-    const bound = (value: string | undefined) => (value === undefined ? undefined : new Date(Number(value) * 1000));
-    const created = Object.fromEntries(
-      (['gte', 'gt', 'lte', 'lt'] as const)
-        .map((operator) => [operator, bound(query[`created[${operator}]`])] as const)
-        .filter(([, value]) => value !== undefined),
-    );
+    const created = createdRangeOf(query);
     const found = await listReportRuns(
       deps.prisma,
       {
         teamId: principal.teamId,
         livemode: principal.livemode,
-        ...(Object.keys(created).length > 0 ? { created } : {}),
+        ...(created ? { created } : {}),
       },
       page,
     );

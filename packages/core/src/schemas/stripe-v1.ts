@@ -51,8 +51,9 @@ export const createStripeV1ReportRunRequestSchema = openApiRegistry.register(
 );
 export type CreateStripeV1ReportRunRequest = z.infer<typeof createStripeV1ReportRunRequestSchema>;
 
-export const stripeV1FileSchema = openApiRegistry.register(
-  'StripeV1File',
+// A fresh object each time: the registered component is referenced by /v1/files, while the run
+// embeds its own copy, since a nullable `$ref` does not come out as one that admits null.
+const stripeV1FileObject = () =>
   z.object({
     id: z.string(),
     object: z.literal('file'),
@@ -64,8 +65,9 @@ export const stripeV1FileSchema = openApiRegistry.register(
     title: z.string().nullable(),
     type: z.string(),
     url: z.string(),
-  }),
-);
+  });
+
+export const stripeV1FileSchema = openApiRegistry.register('StripeV1File', stripeV1FileObject());
 export type StripeV1File = z.infer<typeof stripeV1FileSchema>;
 
 export const stripeV1ReportRunSchema = openApiRegistry.register(
@@ -78,7 +80,7 @@ export const stripeV1ReportRunSchema = openApiRegistry.register(
     livemode: z.boolean(),
     parameters: z.record(z.string(), z.unknown()),
     report_type: z.string(),
-    result: stripeV1FileSchema.nullable(),
+    result: stripeV1FileObject().nullable(),
     status: z.enum(['pending', 'succeeded', 'failed']),
     succeeded_at: z.number().int().nullable(),
   }),
