@@ -8,6 +8,7 @@ import { releaseIdempotencyKeyOnError } from './http/idempotency.ts';
 import { problemErrorHandler } from './http/problem.ts';
 import { rateLimitPerApiKey } from './http/rate-limit.ts';
 import { routerFor } from './http/route.ts';
+import { formMediaType } from './http/validate.ts';
 import type { ApiDependencies } from './dependencies.ts';
 import { apiRoutes } from './routes/index.ts';
 
@@ -17,6 +18,8 @@ export function createApp(deps: ApiDependencies): express.Express {
   app.set('trust proxy', false);
   app.use(requireDecodablePathAndQuery());
   app.use(jsonBodyParser());
+  // Form bodies stay text here; routes that accept them parse Stripe's bracket syntax strictly.
+  app.use(express.text({ type: formMediaType, limit: '64kb' }));
 
   // Health, the document and its rendered pages answer without a key, before authentication
   // and rate limiting.

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@reportrun/config';
 import * as database from '@reportrun/db';
 import { useTestFixture } from '@reportrun/testing';
+import { faceOf } from '../src/http/faces.ts';
 import { startApiServer } from '../src/index.ts';
 
 /**
@@ -504,7 +505,9 @@ function fill(text: string): string {
 describe('fuzzing every operation of /openapi.json', () => {
   it('answers every generated request without a 5xx, every 4xx as application/problem+json, and accepts no query value its document refuses', async () => {
     const rng = random(seed);
-    const requests = Object.entries(document.paths).flatMap(([path, operations]) =>
+    // Stripe's v1 and Airplane's faces answer in their own shapes; faces-fuzz.test.ts covers them.
+    const paths = Object.entries(document.paths).filter(([path]) => faceOf(path) === 'reportrun');
+    const requests = paths.flatMap(([path, operations]) =>
       Object.entries(operations).flatMap(([method, operation]) => requestsFor(path, method, operation, rng)),
     );
     const byStatus = new Map<number, number>();
@@ -557,7 +560,7 @@ describe('fuzzing every operation of /openapi.json', () => {
 
     const counts = [...byStatus.entries()].toSorted(([a], [b]) => a - b).map(([status, count]) => `${status}: ${count}`);
     console.log(`fuzz (seed ${seed}): ${requests.length} requests over ${operationsSeen.size} operations; by status ${counts.join(', ')}; ${failures.length} failures`);
-    const operationIds = Object.values(document.paths).flatMap((operations) => Object.values(operations).map((operation) => operation.operationId));
+    const operationIds = paths.map(([, operations]) => operations).flatMap((operations) => Object.values(operations).map((operation) => operation.operationId));
     expect([...operationsSeen].toSorted()).toEqual(operationIds.toSorted());
     // The fuzz reaches past validation into every handler, not only into the 400 paths.
     expect([...operationsSucceeded].toSorted()).toEqual(operationIds.toSorted());

@@ -14,6 +14,19 @@ export const apiPaths = {
   savedReport: '/v1/reports/saved/{id}',
   savedReportRun: '/v1/reports/saved/{id}/run',
   savedReportExport: '/v1/reports/saved/{id}/export',
+  // Stripe's v1 Reporting API.
+  v1ReportRuns: '/v1/reporting/report_runs',
+  v1ReportRun: '/v1/reporting/report_runs/{id}',
+  v1ReportTypes: '/v1/reporting/report_types',
+  v1ReportType: '/v1/reporting/report_types/{id}',
+  v1File: '/v1/files/{id}',
+  v1FileContents: '/v1/files/{id}/contents',
+  // Airplane's run API.
+  airplaneExecute: '/v0/tasks/execute',
+  airplaneGetRun: '/v0/runs/get',
+  airplaneGetOutputs: '/v0/runs/getOutputs',
+  airplaneCancelRun: '/v0/runs/cancel',
+  airplaneListRuns: '/v0/runs/list',
 } as const;
 
 export type ApiPath = (typeof apiPaths)[keyof typeof apiPaths];

@@ -66,3 +66,4 @@ export {
 export { runReportQuery, type ReportQueryToRun, type ReportQueryResult } from './run-report-query.ts';
 export type { Report as SavedReport } from './generated/prisma/client.ts';
 export { findScopedReportRun, type ReportRunScope } from './report-runs.ts';
+export { readLedgerAvailability, type DatasetAvailability } from './dataset-availability.ts';

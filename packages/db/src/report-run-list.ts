@@ -21,8 +21,8 @@ export interface ReportRunPosition {
 }
 
 export type ReportRunPageRequest =
-  /** The newest runs. */
-  | { limit: number }
+  /** The newest runs, after skipping `offset` of them (for APIs that page by number). */
+  | { limit: number; offset?: number }
   /** Runs right after `position` in list order: older ones. */
   | { limit: number; olderThan: ReportRunPosition }
   /** Runs right before `position` in list order: newer ones. */
@@ -94,6 +94,7 @@ export async function listReportRuns(
   const rows = await prisma.reportRun.findMany({
     where: 'olderThan' in page ? { AND: [base, olderThan(page.olderThan)] } : base,
     orderBy: newestFirst,
+    ...('offset' in page && page.offset ? { skip: page.offset } : {}),
     take: page.limit + 1,
   });
   const runs = rows.slice(0, page.limit);

@@ -14,9 +14,9 @@ export class RouteNotFound extends DomainError {
 }
 
 export class UnsupportedMediaType extends DomainError {
-  constructor(received: string | undefined) {
+  constructor(received: string | undefined, formAccepted = false) {
     super('unsupported_media_type', 415, 'Unsupported media type', {
-      detail: `Send the request body as application/json${received ? `, not ${received}` : ''}.`,
+      detail: `Send the request body as application/json${formAccepted ? ' or application/x-www-form-urlencoded' : ''}${received ? `, not ${received}` : ''}.`,
     });
   }
 }

@@ -1,7 +1,8 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from '@reportrun/config';
 import { DomainError, problemTypePath } from '@reportrun/core';
-import type { Problem } from '@reportrun/core';
+import type { Problem, StripeV1Error } from '@reportrun/core';
+import { errorEnvelopeOf, requestPathOf } from './faces.ts';
 import {
   BadRequest,
   InternalError,
@@ -32,9 +33,36 @@ export function toProblem(error: DomainError, instance: string): Problem {
   };
 }
 
+/**
+ * Stripe's v1 envelope for the same problem. Stripe's SDKs pick their error class from `type`
+ * and the HTTP status (401 authentication, 404 and 400 invalid request, 429 rate limit), so the
+ * status stays the problem's and only the body changes.
+ */
+export function toStripeV1Error(problem: Problem): StripeV1Error {
+  const type = problem.code.startsWith('idempotency_')
+    ? 'idempotency_error'
+    : problem.status >= 500
+      ? 'api_error'
+      : 'invalid_request_error';
+  return {
+    error: {
+      type,
+      code: problem.code,
+      message: problem.detail ?? problem.title,
+      ...(typeof problem.param === 'string' ? { param: problem.param } : {}),
+      doc_url: problem.type,
+    },
+  };
+}
+
+/** Sends the problem in the envelope of the request's face (see `errorEnvelopeOf`). */
 export function sendProblem(response: Response, problem: Problem): void {
   if (problem.retry_after_seconds !== undefined) {
     response.setHeader('Retry-After', String(problem.retry_after_seconds));
+  }
+  if (errorEnvelopeOf(requestPathOf(response.req.originalUrl)) === 'stripe_v1') {
+    response.status(problem.status).type('application/json').send(JSON.stringify(toStripeV1Error(problem)));
+    return;
   }
   response.status(problem.status).type(problemContentType).send(JSON.stringify(problem));
 }

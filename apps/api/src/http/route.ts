@@ -1,10 +1,11 @@
 import type { OpenAPIRegistry, ResponseConfig, RouteConfig } from '@asteasolutions/zod-to-openapi';
-import { problemSchema, type ApiPath } from '@reportrun/core';
+import { problemSchema, stripeV1ErrorSchema, type ApiPath } from '@reportrun/core';
 import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { ApiDependencies } from '../dependencies.ts';
+import { errorEnvelopeOf, paramStyleOf } from './faces.ts';
 import { honorIdempotencyKey, idempotencyKeyHeader, sendIdempotentResponse } from './idempotency.ts';
-import { parseJsonBody, parseParams, parseQuery } from './validate.ts';
+import { formMediaType, parseJsonBody, parseParams, parseQuery } from './validate.ts';
 
 /**
  * One declaration per route: method, path, request schemas, responses and handler. The router
@@ -45,9 +46,13 @@ export interface RouteDeclaration<
   idempotent?: true;
   params?: ParamsSchema;
   query?: QuerySchema;
-  /** `required: false` for a body that may be left out entirely. */
-  body?: { schema: BodySchema; required?: false };
-  response: { status: 200 | 201; description: string; schema: ResponseSchema };
+  /**
+   * `required: false` for a body that may be left out entirely; `form: true` also accepts
+   * `application/x-www-form-urlencoded` in Stripe's bracket syntax.
+   */
+  body?: { schema: BodySchema; required?: false; form?: true };
+  /** 302: the handler returns `{location}` and the client is sent there. */
+  response: { status: 200 | 201 | 302; description: string; schema: ResponseSchema };
   problems?: ProblemTable;
   handler(
     input: RouteInput<Parsed<ParamsSchema>, Parsed<QuerySchema>, Parsed<BodySchema>>,
@@ -87,13 +92,23 @@ const idempotencyProblems: ProblemTable = [
 
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
 
-function problemResponses(table: ProblemTable): Record<string, ResponseConfig> {
-  return Object.fromEntries(
-    table.map(([status, description]) => [
-      status,
-      { description, content: { 'application/problem+json': { schema: problemSchema } } },
-    ]),
-  );
+/** Each status in the envelope the route's face answers errors in (see `errorEnvelopeOf`). */
+function problemResponses(table: ProblemTable, path: string): Record<string, ResponseConfig> {
+  const content =
+    errorEnvelopeOf(path) === 'stripe_v1'
+      ? { 'application/json': { schema: stripeV1ErrorSchema } }
+      : { 'application/problem+json': { schema: problemSchema } };
+  return Object.fromEntries(table.map(([status, description]) => [status, { description, content }]));
+}
+
+/** What a 302 route's handler returns. */
+export const redirectSchema = z.object({ location: z.string() });
+
+function successResponse(response: { status: number; description: string; schema: z.ZodType }): ResponseConfig {
+  if (response.status === 302) {
+    return { description: response.description, headers: { Location: { schema: { type: 'string' } } } };
+  }
+  return { description: response.description, ...json(response.schema) };
 }
 
 export function defineRoute<
@@ -116,15 +131,24 @@ export function defineRoute<
       ...(params ? { params } : {}),
       ...(query ? { query } : {}),
       ...(body
-        ? { body: { ...(body.required === false ? { required: false } : {}), ...json(body.schema) } }
+        ? {
+            body: {
+              ...(body.required === false ? { required: false } : {}),
+              content: {
+                'application/json': { schema: body.schema },
+                ...(body.form ? { [formMediaType]: { schema: body.schema } } : {}),
+              },
+            },
+          }
         : {}),
     },
     responses: {
-      [response.status]: { description: response.description, ...json(response.schema) },
+      [response.status]: successResponse(response),
       // A later entry for the same status wins, so a route can say more than the shared table.
-      ...problemResponses(problems),
+      ...problemResponses(problems, path),
     },
   };
+  const bodyOptions = { form: body?.form === true, style: paramStyleOf(path) };
 
   const serve =
     (deps: ApiDependencies): RequestHandler =>
@@ -132,12 +156,13 @@ export function defineRoute<
       const input = {
         params: (params ? parseParams(request, params) : undefined) as Parsed<ParamsSchema>,
         query: (query ? parseQuery(request, query) : undefined) as Parsed<QuerySchema>,
-        body: (body ? parseJsonBody(request, body.schema) : undefined) as Parsed<BodySchema>,
+        body: (body ? parseJsonBody(request, body.schema, bodyOptions) : undefined) as Parsed<BodySchema>,
         request,
         deps,
       };
       const result = await declaration.handler(input);
-      if (idempotent) await sendIdempotentResponse(reply, response.status, result);
+      if (response.status === 302) reply.redirect(302, redirectSchema.parse(result).location);
+      else if (idempotent) await sendIdempotentResponse(reply, response.status, result);
       else reply.status(response.status).json(result);
     };
 

@@ -2,24 +2,48 @@ import type { Request } from 'express';
 import type { z } from 'zod';
 import { InvalidParameter, UnknownParameter } from '@reportrun/core';
 import { UnsupportedMediaType } from './errors.ts';
+import type { ParamStyle } from './faces.ts';
+import { parseFormBody } from './form-body.ts';
 
-/** Parses a JSON request body with a zod schema; the first problem names its parameter. */
-export function parseJsonBody<T extends z.ZodType>(request: Request, schema: T): z.infer<T> {
+export const formMediaType = 'application/x-www-form-urlencoded';
+
+export interface BodyOptions {
+  /** Also accept a form-encoded body in Stripe's bracket syntax. */
+  form?: boolean;
+  /** How parameter paths are named in errors; see `paramStyleOf`. */
+  style?: ParamStyle;
+}
+
+/**
+ * Parses a JSON (or, where allowed, form-encoded) request body with a zod schema; the first
+ * problem names its parameter.
+ */
+export function parseJsonBody<T extends z.ZodType>(
+  request: Request,
+  schema: T,
+  options: BodyOptions = {},
+): z.infer<T> {
+  const style = options.style ?? 'dotted';
   const hasBody =
     request.headers['content-length'] !== '0' &&
     (request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined);
-  if (hasBody && !request.is('application/json')) {
-    throw new UnsupportedMediaType(request.headers['content-type']);
+  const isForm = options.form === true && hasBody && request.is(formMediaType) !== false;
+  if (hasBody && !isForm && !request.is('application/json')) {
+    throw new UnsupportedMediaType(request.headers['content-type'], options.form === true);
   }
-  const body: unknown = request.body === undefined ? {} : request.body;
+  const body: unknown = isForm
+    ? parseFormBody(typeof request.body === 'string' ? request.body : '')
+    : request.body === undefined
+      ? {}
+      : request.body;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new InvalidParameter('body', 'The request body must be a JSON object.');
   }
   const result = schema.safeParse(body);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    const param = issue.path.length > 0 ? nestedParam(issue) : issueParam(issue);
-    throw new InvalidParameter(param || 'body', describeIssue(issue));
+    const param = issue.path.length > 0 ? nestedParam(issue, style) : issueParam(issue);
+    throw new InvalidParameter(param || 'body', describeIssue(issue, style));
   }
   return result.data;
 }
@@ -56,16 +80,18 @@ export function parseParams<T extends z.ZodType>(request: Request, schema: T): z
  * `query.filters[2].field`: indices in brackets, as a caller would write the path; an unknown
  * key inside an object is named after its object's path.
  */
-function nestedParam(issue: z.core.$ZodIssue): string {
-  const path = formatPath(issue.path);
-  return issue.code === 'unrecognized_keys' ? `${path}.${issue.keys[0]}` : path;
+function nestedParam(issue: z.core.$ZodIssue, style: ParamStyle): string {
+  return issue.code === 'unrecognized_keys'
+    ? formatPath([...issue.path, issue.keys[0]!], style)
+    : formatPath(issue.path, style);
 }
 
-function formatPath(path: readonly PropertyKey[]): string {
+/** `query.filters[2].field`, or in Stripe's spelling `parameters[columns][0]`. */
+export function formatPath(path: readonly PropertyKey[], style: ParamStyle = 'dotted'): string {
   return path.reduce<string>(
     (out, segment) =>
-      typeof segment === 'number'
-        ? `${out}[${segment}]`
+      typeof segment === 'number' || (style === 'brackets' && out)
+        ? `${out}[${String(segment)}]`
         : out
           ? `${out}.${String(segment)}`
           : String(segment),
@@ -78,11 +104,11 @@ function issueParam(issue: z.core.$ZodIssue): string {
   return '';
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const where = issue.path.length > 0 ? formatPath(issue.path) : 'body';
+function describeIssue(issue: z.core.$ZodIssue, style: ParamStyle): string {
+  const where = issue.path.length > 0 ? formatPath(issue.path, style) : 'body';
   if (issue.code === 'unrecognized_keys') {
     return issue.path.length > 0
-      ? `${where} has unknown parameter(s): ${issue.keys.map((key) => `${where}.${key}`).join(', ')}.`
+      ? `${where} has unknown parameter(s): ${issue.keys.map((key) => formatPath([...issue.path, key], style)).join(', ')}.`
       : `Unknown parameter(s): ${issue.keys.join(', ')}.`;
   }
   if (issue.code === 'invalid_type' && issue.input === undefined)

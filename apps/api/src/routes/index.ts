@@ -2,9 +2,11 @@ import { apiPaths } from '@reportrun/core';
 import { z } from 'zod';
 import { defineRoute, type Route } from '../http/route.ts';
 import { openApiDocumentFor } from '../openapi.ts';
+import { airplaneRoutes } from './airplane.ts';
 import { reportRunRoutes } from './report-runs.ts';
 import { reportRoutes } from './reports.ts';
 import { savedReportRoutes } from './saved-reports.ts';
+import { stripeV1Routes } from './stripe-v1.ts';
 
 const healthRoute = defineRoute({
   method: 'get',
@@ -40,6 +42,8 @@ export const apiRoutes: readonly Route[] = [
   ...reportRunRoutes,
   ...reportRoutes,
   ...savedReportRoutes,
+  ...stripeV1Routes,
+  ...airplaneRoutes,
 ];
 
 /** The API's OpenAPI 3.1 document. */

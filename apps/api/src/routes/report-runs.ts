@@ -2,27 +2,17 @@ import {
   apiPaths,
   createReportRunRequestSchema,
   listReportRunsQuerySchema,
-  ReportNotFound,
   reportRunListSchema,
   reportRunSchema,
-  ResourceNotFound,
-  RunNotCancelable,
-  ServiceUnavailable,
-  UnknownParameter,
 } from '@reportrun/core';
-import { enqueueReportRun, requestRunCancel } from '@reportrun/queue';
-import { resolveStoredQuery, validateReportParameters } from '@reportrun/reports';
-import { resolveRunTarget, type RunTarget } from '@reportrun/runner';
-import { createReportRun, markRunCanceled, markRunFailed } from '@reportrun/status';
-import { findScopedReportRun, type ApiKeyPrincipal, type ReportRun } from '@reportrun/db';
 import { z } from 'zod';
-import type { ApiDependencies } from '../dependencies.ts';
 import { principalOf } from '../http/auth.ts';
 import { defineRoute } from '../http/route.ts';
 import { signResultDownload } from '../views/download-url.ts';
 import { toReportRunResource } from '../views/report-run.ts';
 import { listReportRuns } from './list-report-runs.ts';
 import { reportingProblems } from './problem-tables.ts';
+import { cancelRun, findRunOrThrow, startReportRun } from './run-actions.ts';
 
 const runId = z.object({ id: z.string() });
 
@@ -36,38 +26,12 @@ export const createReportRunRoute = defineRoute({
   response: { status: 200, description: 'The run, queued', schema: reportRunSchema },
   problems: reportingProblems,
   async handler({ body, request, deps }) {
-    const principal = principalOf(request);
-    const target = await resolveRunTarget(deps.prisma, {
-      reportId: body.report,
-      teamId: principal.teamId,
-      livemode: principal.livemode,
-    }).catch((error: unknown) => {
-      // Here the missing report is named by the request, not run by a run.
-      throw error instanceof ReportNotFound ? error.asParameter() : error;
-    });
-    const { defaultTimeoutSeconds, ...record } = runRecordOf(target, body.report_parameters);
-    const run = await createReportRun(deps.prisma, {
-      teamId: principal.teamId,
-      livemode: principal.livemode,
-      ...record,
+    const run = await startReportRun(deps, principalOf(request), {
+      report: body.report,
+      reportParameters: body.report_parameters,
       resultOptions: body.result_options,
-      timeoutSeconds: Math.min(
-        body.timeout_seconds ?? defaultTimeoutSeconds,
-        deps.config.RUN_TIMEOUT_SECONDS_MAX,
-      ),
-      createdBy: principal.keyId,
+      ...(body.timeout_seconds !== undefined ? { timeoutSeconds: body.timeout_seconds } : {}),
     });
-    try {
-      await enqueueReportRun(deps.queue, run.id);
-    } catch (error) {
-      deps.logger.error({ err: error, runId: run.id }, 'could not enqueue run');
-      await markRunFailed(deps.prisma, run.id, {
-        code: 'enqueue_failed',
-        message: 'The run could not be queued; create it again.',
-        retryable: true,
-      });
-      throw new ServiceUnavailable('The job queue is unavailable right now.', 5);
-    }
     return toReportRunResource(run, null);
   },
 });
@@ -81,7 +45,7 @@ export const getReportRunRoute = defineRoute({
   response: { status: 200, description: 'The run', schema: reportRunSchema },
   problems: reportingProblems,
   async handler({ params: { id }, request, deps }) {
-    const run = await scopedRunOf(deps, principalOf(request), id);
+    const run = await findRunOrThrow(deps, principalOf(request), id);
     const downloadUrl = await signResultDownload(deps.storage, run, deps.config.DOWNLOAD_URL_TTL_SECONDS);
     return toReportRunResource(run, downloadUrl);
   },
@@ -96,15 +60,7 @@ export const cancelReportRunRoute = defineRoute({
   response: { status: 200, description: 'The canceled run', schema: reportRunSchema },
   problems: reportingProblems,
   async handler({ params: { id }, request, deps }) {
-    const principal = principalOf(request);
-    await scopedRunOf(deps, principal, id);
-    // The database decides: the cancel wins only if the run is still running at this instant.
-    const canceled = await markRunCanceled(deps.prisma, id, principal.keyId);
-    if (!canceled) {
-      const current = await findScopedReportRun(deps.prisma, principal, id);
-      throw new RunNotCancelable(id, current?.status ?? 'deleted');
-    }
-    await requestRunCancel(deps.queue, deps.config.QUEUE_PREFIX, id);
+    const canceled = await cancelRun(deps, principalOf(request), id);
     return toReportRunResource(canceled, null);
   },
 });
@@ -120,46 +76,6 @@ export const listReportRunsRoute = defineRoute({
   handler: ({ query, request, deps }) =>
     listReportRuns(deps, principalOf(request), query, 'limit' in request.query),
 });
-
-/** The key's run; another team's or mode's is indistinguishable from one that does not exist. */
-async function scopedRunOf(
-  deps: ApiDependencies,
-  principal: ApiKeyPrincipal,
-  id: string,
-): Promise<ReportRun> {
-  const run = await findScopedReportRun(deps.prisma, principal, id);
-  if (!run) throw new ResourceNotFound('report_run', id);
-  return run;
-}
-
-/**
- * What a new run records about its target. A catalog report's parameters are checked against
- * the catalog; a saved report's query is saved with it, so it takes none, and the worker reads
- * its definition when it runs, so the run uses the report as it is then.
- */
-function runRecordOf(target: RunTarget, parameters: Record<string, unknown>) {
-  if (target.kind === 'catalog') {
-    const { report } = target;
-    const { normalized } = validateReportParameters(report, parameters);
-    return {
-      reportId: report.id,
-      reportName: report.name,
-      reportParameters: normalized,
-      defaultTimeoutSeconds: report.defaultTimeoutSeconds,
-    };
-  }
-  const [unknown] = Object.keys(parameters);
-  if (unknown !== undefined) {
-    throw new UnknownParameter(
-      `report_parameters.${unknown}`,
-      'A saved report takes no report_parameters: its query is saved with it. Update the saved report to change what it runs.',
-    );
-  }
-  const saved = target.report;
-  // Refuse now, not in the worker, a stored query that no longer fits its dataset.
-  resolveStoredQuery(saved.id, saved.definition);
-  return { reportId: saved.id, reportName: saved.name, reportParameters: {}, defaultTimeoutSeconds: 600 };
-}
 
 export const reportRunRoutes = [
   createReportRunRoute,
