@@ -2,6 +2,7 @@ import { apiPaths } from '@reportrun/core';
 import { z } from 'zod';
 import { defineRoute, type Route } from '../http/route.ts';
 import { openApiDocumentFor } from '../openapi.ts';
+import { reportRunEventsRoute } from './report-run-events.ts';
 import { reportRunRoutes } from './report-runs.ts';
 import { reportRoutes } from './reports.ts';
 import { savedReportRoutes } from './saved-reports.ts';
@@ -38,6 +39,7 @@ export const apiRoutes: readonly Route[] = [
   healthRoute,
   openApiRoute,
   ...reportRunRoutes,
+  reportRunEventsRoute,
   ...reportRoutes,
   ...savedReportRoutes,
 ];

@@ -122,7 +122,7 @@ export const listReportRunsRoute = defineRoute({
 });
 
 /** The key's run; another team's or mode's is indistinguishable from one that does not exist. */
-async function scopedRunOf(
+export async function scopedRunOf(
   deps: ApiDependencies,
   principal: ApiKeyPrincipal,
   id: string,
