@@ -3,6 +3,7 @@ import type { Config, Logger } from '@reportrun/config';
 import type { PrismaClient } from '@reportrun/db';
 import type { Redis } from 'ioredis';
 import type { ReportRunQueue } from '@reportrun/queue';
+import type { RunWatcher } from '@reportrun/status';
 import type { Storage } from '@reportrun/storage';
 
 export interface ApiDependencies {
@@ -15,4 +16,6 @@ export interface ApiDependencies {
   storage: Storage;
   /** Where synchronous saved-report queries run (REPORTS_DATABASE_URL). */
   reportingPool: pg.Pool;
+  /** Reads the runs open event streams watch, for all of them at once. */
+  runWatcher: RunWatcher;
 }

@@ -2,12 +2,15 @@ import type { Server } from 'node:http';
 import type { Config, Logger } from '@reportrun/config';
 import { createDatabase, createPool } from '@reportrun/db';
 import { createRedisConnection, createReportRunQueue } from '@reportrun/queue';
+import { createRunWatcher, type RunWatcher } from '@reportrun/status';
 import { createStorageFromConfig } from '@reportrun/storage';
 import { createApp } from './app.ts';
 
 export interface RunningApi {
   server: Server;
   url: string;
+  /** What open event streams watch; `listeners` counts them. */
+  runWatcher: RunWatcher;
   close(): Promise<void>;
 }
 
@@ -17,7 +20,11 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
   const queue = createReportRunQueue(redis, config.QUEUE_PREFIX);
   const storage = createStorageFromConfig(config);
   const reportingPool = createPool(config.REPORTS_DATABASE_URL, { max: 5, application_name: 'reportrun-api-reports' });
-  const app = createApp({ config, logger, prisma: db.prisma, queue, redis, storage, reportingPool });
+  const runWatcher = createRunWatcher(db.prisma, {
+    intervalMs: config.EVENTS_POLL_INTERVAL_MS,
+    onError: (error) => logger.warn({ err: error }, 'could not read watched runs'),
+  });
+  const app = createApp({ config, logger, prisma: db.prisma, queue, redis, storage, reportingPool, runWatcher });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? reject(error) : resolve(listening)));
   });
@@ -28,7 +35,10 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
   return {
     server,
     url,
+    runWatcher,
     async close() {
+      // Event streams stay open until their run ends; closing the watcher ends them now.
+      runWatcher.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await queue.close();
       redis.disconnect();

@@ -7,7 +7,7 @@ import type { ReportRunResource } from '@reportrun/core';
 import * as database from '@reportrun/db';
 import { createApiKey } from '@reportrun/db';
 import { createRedisConnection, createReportRunQueue } from '@reportrun/queue';
-import { markRunCanceled, markRunFailed, startAttempt, succeedAttempt } from '@reportrun/status';
+import { createRunWatcher, markRunCanceled, markRunFailed, startAttempt, succeedAttempt } from '@reportrun/status';
 import { createStorageFromConfig } from '@reportrun/storage';
 import { useTestFixture } from '@reportrun/testing';
 import { createApp, startApiServer, type RunningApi } from '../src/index.ts';
@@ -155,6 +155,7 @@ function servedRoutes(): string[] {
     redis,
     storage,
     reportingPool: fixture.db.pool,
+    runWatcher: createRunWatcher(fixture.db.prisma, { intervalMs: 1000 }),
   });
   const routes: string[] = [];
   const walk = (stack: unknown) => {
@@ -175,6 +176,26 @@ function servedRoutes(): string[] {
   void queue.close().then(() => redis.disconnect());
   storage.s3.destroy();
   return routes.toSorted();
+}
+
+/**
+ * Reads an event stream to its end and checks each event's data against the schema the
+ * document gives for `text/event-stream`.
+ */
+async function callEventStream(url: string) {
+  const response = await fetch(`${fixture.api.url}${url}`, { headers: { authorization: `Bearer ${fixture.apiKey}` } });
+  const text = await response.text();
+  const template = templateFor(new URL(url, fixture.api.url).pathname)!;
+  const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
+  expect(mediaType).toBe('text/event-stream');
+  const validate = compiled.get(`GET ${template} ${response.status} ${mediaType}`);
+  expect(validate, `GET ${template} ${response.status} does not document ${mediaType}`).toBeDefined();
+  const events = text.split('\n').filter((line) => line.startsWith('data: '));
+  expect(events.length).toBeGreaterThan(0);
+  for (const line of events) {
+    expect(validate!(JSON.parse(line.slice('data: '.length))), JSON.stringify(validate!.errors)).toBe(true);
+  }
+  return { status: response.status };
 }
 
 describe('the OpenAPI document', () => {
@@ -403,6 +424,8 @@ describe('real responses match the document', () => {
       listReportRuns: () => call('GET', '/v2/reporting/report_runs?limit=1'),
       getReportRun: () => call('GET', `/v2/reporting/report_runs/${run.id}`),
       cancelReportRun: () => call('POST', `/v2/reporting/report_runs/${run.id}/cancel`),
+      // After the cancel: the stream sends the ended run and closes.
+      streamReportRunEvents: () => callEventStream(`/v2/reporting/report_runs/${run.id}/events`),
       listReports: () => call('GET', '/v2/reporting/reports'),
       getReport: () => call('GET', '/v2/reporting/reports/balance.summary.1'),
       createSavedReport: async () => savedReport,

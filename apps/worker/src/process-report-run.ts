@@ -7,8 +7,8 @@ import { reportRunJobSchema, type ReportRunJob } from '@reportrun/queue';
 import { resultFileFormats } from '@reportrun/reports';
 import { classifyFailure, compileRunTarget, exportReport, resolveRunTarget, type ExportedFile } from '@reportrun/runner';
 import {
+  createProgressRecorder,
   failAttempt,
-  recordAttemptProgress,
   renewLease,
   requeueAttempt,
   returnAttempt,
@@ -32,6 +32,8 @@ export interface ProcessorDependencies {
   activeRuns: ActiveRuns;
   /** How often a running export re-reads its run's status, the backstop for a missed cancel. */
   statusCheckIntervalMs: number;
+  /** The shortest time between two writes of a run's progress (stage, rows, bytes). */
+  progressIntervalMs: number;
   /** This process's name on the leases it takes (hostname:pid:random). */
   workerId: string;
 }
@@ -170,20 +172,29 @@ function watchRun(deps: ProcessorDependencies, attempt: Attempt, controller: Abo
 async function executeRun(deps: ProcessorDependencies, attempt: Attempt, signal: AbortSignal): Promise<ExportedFile> {
   const target = await resolveRunTarget(deps.prisma, attempt.run);
   const compiled = compileRunTarget(target, attempt.run, { format: attempt.format, escapeFormulas: attempt.escapeFormulas });
-  return exportReport({
-    reportingPool: deps.reportingPool,
-    storage: deps.storage,
-    compiled,
-    objectKey: attempt.objectKey,
-    filename: `${attempt.run.reportId}-${attempt.run.id}`,
-    compress: attempt.compress,
-    statementTimeoutMs: attempt.timeoutSeconds * 1000,
-    signal,
-    onUploadStarted: () => {
-      attempt.uploadStarted = true;
-      void recordAttemptProgress(deps.prisma, attempt.lease, { stage: 'uploading' }).catch(() => {});
-    },
+  const progress = createProgressRecorder(deps.prisma, attempt.lease, {
+    intervalMs: deps.progressIntervalMs,
+    onError: (error) => attempt.log.warn({ err: error }, 'could not record progress'),
   });
+  try {
+    return await exportReport({
+      reportingPool: deps.reportingPool,
+      storage: deps.storage,
+      compiled,
+      objectKey: attempt.objectKey,
+      filename: `${attempt.run.reportId}-${attempt.run.id}`,
+      compress: attempt.compress,
+      statementTimeoutMs: attempt.timeoutSeconds * 1000,
+      signal,
+      onUploadStarted: () => {
+        attempt.uploadStarted = true;
+      },
+      onProgress: ({ rows, bytes }) => progress.update({ stage: 'uploading', rows, bytes }),
+    });
+  } finally {
+    // The outcome is written after the last progress write, never overtaken by it.
+    await progress.stop();
+  }
 }
 
 async function settleSuccess(deps: ProcessorDependencies, attempt: Attempt, file: ExportedFile, ms: number) {

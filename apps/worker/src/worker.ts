@@ -18,6 +18,8 @@ export interface WorkerTuning {
   lockDurationMs: number;
   stalledIntervalMs: number;
   statusCheckIntervalMs: number;
+  /** Progress (stage, rows, bytes) is written at most this often while a run exports. */
+  progressIntervalMs: number;
   /** On shutdown, how long active runs may keep going before they return to the queue. */
   shutdownGraceMs: number;
 }
@@ -26,6 +28,7 @@ export const defaultWorkerTuning: WorkerTuning = {
   lockDurationMs: 30_000,
   stalledIntervalMs: 15_000,
   statusCheckIntervalMs: 2_000,
+  progressIntervalMs: 1_000,
   shutdownGraceMs: 30_000,
 };
 
@@ -71,6 +74,7 @@ export async function startReportRunWorker(
       config,
       activeRuns,
       statusCheckIntervalMs: tuning.statusCheckIntervalMs,
+      progressIntervalMs: tuning.progressIntervalMs,
       workerId,
     }),
     {
@@ -125,6 +129,8 @@ export function workerTuningFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
     lockDurationMs: read('WORKER_LOCK_DURATION_MS', defaultWorkerTuning.lockDurationMs),
     stalledIntervalMs: read('WORKER_STALLED_INTERVAL_MS', defaultWorkerTuning.stalledIntervalMs),
     statusCheckIntervalMs: read('WORKER_STATUS_CHECK_MS', defaultWorkerTuning.statusCheckIntervalMs),
+    // Not shortened from the environment: progress is written at most once a second, always.
+    progressIntervalMs: defaultWorkerTuning.progressIntervalMs,
     shutdownGraceMs: read('WORKER_SHUTDOWN_GRACE_MS', defaultWorkerTuning.shutdownGraceMs),
   };
 }

@@ -62,6 +62,10 @@ export const configSchema = z.object({
   SAVED_REPORT_SYNC_MAX_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   /** statement_timeout of a synchronous saved-report query. */
   SAVED_REPORT_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000),
+  /** How often the API reads the runs that open event streams watch (one query for all of them). */
+  EVENTS_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  /** An open event stream sends a comment this often, so proxies and clients see it alive. */
+  EVENTS_HEARTBEAT_SECONDS: z.coerce.number().positive().max(300).default(15),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
   PUBLIC_BASE_URL: z.url().optional(),

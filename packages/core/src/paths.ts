@@ -8,6 +8,7 @@ export const apiPaths = {
   reportRuns: '/v2/reporting/report_runs',
   reportRun: '/v2/reporting/report_runs/{id}',
   reportRunCancel: '/v2/reporting/report_runs/{id}/cancel',
+  reportRunEvents: '/v2/reporting/report_runs/{id}/events',
   reports: '/v2/reporting/reports',
   report: '/v2/reporting/reports/{id}',
   savedReports: '/v1/reports/saved',

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { bindSettingsSql, copyStatementSql, resultFileFormats, type CompiledReport } from '@reportrun/reports';
 import { uploadStream, type Storage } from '@reportrun/storage';
+import { observeChunks, recordCounterFor, type ExportProgress } from './export-progress.ts';
 
 export interface ExportReportInput {
   reportingPool: pg.Pool;
@@ -20,6 +21,11 @@ export interface ExportReportInput {
   statementTimeoutMs: number;
   signal?: AbortSignal;
   onUploadStarted?: () => void;
+  /**
+   * Called as data flows (many times a second): rows counted in the query's output so far and
+   * bytes produced for storage so far (after compression). Keep it cheap; throttle writes.
+   */
+  onProgress?: (progress: ExportProgress) => void;
 }
 
 export interface ExportedFile {
@@ -65,19 +71,27 @@ export async function exportReport(input: ExportReportInput): Promise<ExportedFi
     input.signal?.addEventListener('abort', stopOnAbort, { once: true });
     const file = resultFileFormats[input.compiled.format];
     let size = 0;
+    const records = recordCounterFor(input.compiled.format);
+    const report = () => input.onProgress?.({ rows: records.records, bytes: size });
     const byteCounter = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
         size += chunk.length;
+        report();
         callback(null, chunk);
       },
     });
+    // Rows are counted before compression, on the text the query produced.
+    const rowCounter = observeChunks((chunk) => records.count(chunk));
+    rowCounter.on('error', ignoreEcho);
+    const source = copy.pipe(rowCounter);
+    copy.on('error', (error) => rowCounter.destroy(error));
     const body = new PassThrough();
     // The upload stops reading when it fails; a later destroy of the body must not be fatal.
     body.on('error', ignoreEcho);
     byteCounter.on('error', ignoreEcho);
     const produce = input.compress
-      ? zipInto(copy, `${input.filename}.${file.extension}`, byteCounter, body)
-      : pipeline(copy, byteCounter, body);
+      ? zipInto(source, `${input.filename}.${file.extension}`, byteCounter, body)
+      : pipeline(source, byteCounter, body);
     const upload = uploadStream(input.storage, {
       key: input.objectKey,
       body,

@@ -2,4 +2,5 @@ export { resolveRunTarget, compileRunTarget, type RunTarget } from './run-target
 // What resolveRunTarget throws, re-exported so its callers need not know core defines it.
 export { ReportNotFound } from '@reportrun/core';
 export { exportReport, type ExportReportInput, type ExportedFile } from './export-report.ts';
+export { RecordCounter, recordCounterFor, type ExportProgress } from './export-progress.ts';
 export { classifyFailure } from './failure.ts';

@@ -18,6 +18,8 @@ export {
   type AttemptStart,
   type AttemptStartOptions,
 } from './attempts.ts';
+export { createRunWatcher, type RunWatcher, type RunListener } from './run-watcher.ts';
+export { createProgressRecorder, type ProgressRecorder } from './attempt-progress.ts';
 export {
   decideAttemptStart,
   type AttemptStartDecision,

@@ -1,6 +1,6 @@
 import type { OpenAPIRegistry, ResponseConfig, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { problemSchema, stripeV1ErrorSchema, type ApiPath } from '@reportrun/core';
-import { Router, type Request, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { ApiDependencies } from '../dependencies.ts';
 import { errorEnvelopeOf, paramStyleOf } from './faces.ts';
@@ -173,6 +173,65 @@ export function defineRoute<
     // Express writes `{id}` as `:id`.
     expressPath: path.replace(/\{(\w+)\}/g, ':$1'),
     handlers: (deps) => (idempotent ? [honorIdempotencyKey(deps), serve(deps)] : [serve(deps)]),
+  };
+}
+
+export interface EventStreamRouteDeclaration<ParamsSchema extends ParameterSchema, EventSchema extends z.ZodType> {
+  method: 'get';
+  path: ApiPath;
+  operationId: string;
+  summary: string;
+  params: ParamsSchema;
+  /** Request headers the handler reads (such as `Last-Event-ID`), for the document. */
+  headers?: z.ZodObject;
+  /** What each event's `data` holds; the document shows it as the schema of `text/event-stream`. */
+  events: { description: string; schema: EventSchema };
+  problems?: ProblemTable;
+  /**
+   * Answers with an event stream (see http/event-stream.ts), or throws a domain error before
+   * the stream opens, which becomes problem+json like any other route's.
+   */
+  handler(input: RouteInput<z.infer<ParamsSchema>, undefined, undefined> & { reply: Response }): Promise<void>;
+}
+
+/**
+ * A route whose answer is a stream of server-sent events rather than one JSON body. Declared
+ * like any other route, so it is routed, authenticated and documented the same way.
+ */
+export function defineEventStreamRoute<ParamsSchema extends ParameterSchema, EventSchema extends z.ZodType>(
+  declaration: EventStreamRouteDeclaration<ParamsSchema, EventSchema>,
+): Route {
+  const { method, path, params, headers, events } = declaration;
+  const openApi: RouteConfig = {
+    method,
+    path,
+    operationId: declaration.operationId,
+    summary: declaration.summary,
+    security: [{ apiKey: [] }],
+    request: { params, ...(headers ? { headers } : {}) },
+    responses: {
+      200: { description: events.description, content: { 'text/event-stream': { schema: events.schema } } },
+      ...problemResponses(declaration.problems ?? [], path),
+    },
+  };
+  const serve =
+    (deps: ApiDependencies): RequestHandler =>
+    async (request, reply) => {
+      await declaration.handler({
+        params: parseParams(request, params) as z.infer<ParamsSchema>,
+        query: undefined,
+        body: undefined,
+        request,
+        deps,
+        reply,
+      });
+    };
+  return {
+    public: false,
+    openApi,
+    method,
+    expressPath: path.replace(/\{(\w+)\}/g, ':$1'),
+    handlers: (deps) => [serve(deps)],
   };
 }
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { defineRoute, type Route } from '../http/route.ts';
 import { openApiDocumentFor } from '../openapi.ts';
 import { airplaneRoutes } from './airplane.ts';
+import { reportRunEventsRoute } from './report-run-events.ts';
 import { reportRunRoutes } from './report-runs.ts';
 import { reportRoutes } from './reports.ts';
 import { savedReportRoutes } from './saved-reports.ts';
@@ -40,6 +41,7 @@ export const apiRoutes: readonly Route[] = [
   healthRoute,
   openApiRoute,
   ...reportRunRoutes,
+  reportRunEventsRoute,
   ...reportRoutes,
   ...savedReportRoutes,
   ...stripeV1Routes,

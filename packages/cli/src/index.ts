@@ -1,0 +1,2 @@
+export { runCli, usage, type CliIo } from './cli.ts';
+export { exitCodes, type ExitCode } from './exit-codes.ts';
