@@ -2,4 +2,5 @@ export { resolveRunTarget, compileRunTarget, type RunTarget } from './run-target
 // What resolveRunTarget throws, re-exported so its callers need not know core defines it.
 export { ReportNotFound } from '@reportrun/core';
 export { exportReport, type ExportReportInput, type ExportedFile } from './export-report.ts';
+export type { ShardSettings } from './sharded-copy.ts';
 export { classifyFailure } from './failure.ts';
