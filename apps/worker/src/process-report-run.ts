@@ -27,7 +27,12 @@ export interface ProcessorDependencies {
   logger: Logger;
   config: Pick<
     Config,
-    'RUN_TIMEOUT_SECONDS_MAX' | 'RESULT_RETENTION_SECONDS' | 'WORKER_LEASE_SECONDS' | 'RUN_MAX_CRASHES'
+    | 'RUN_TIMEOUT_SECONDS_MAX'
+    | 'RESULT_RETENTION_SECONDS'
+    | 'WORKER_LEASE_SECONDS'
+    | 'RUN_MAX_CRASHES'
+    | 'EXPORT_SHARDS'
+    | 'EXPORT_SHARD_MIN_ROWS'
   >;
   activeRuns: ActiveRuns;
   /** How often a running export re-reads its run's status, the backstop for a missed cancel. */
@@ -185,6 +190,7 @@ async function executeRun(deps: ProcessorDependencies, attempt: Attempt, signal:
       filename: `${attempt.run.reportId}-${attempt.run.id}`,
       compress: attempt.compress,
       statementTimeoutMs: attempt.timeoutSeconds * 1000,
+      shards: { shards: deps.config.EXPORT_SHARDS, minRows: deps.config.EXPORT_SHARD_MIN_ROWS },
       signal,
       onUploadStarted: () => {
         attempt.uploadStarted = true;

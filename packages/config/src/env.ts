@@ -25,6 +25,13 @@ export const configSchema = z.object({
     .default(15 * 60),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   RUN_TIMEOUT_SECONDS_MAX: z.coerce.number().int().min(1).default(3600),
+  /**
+   * Connections a large export reads its result on, in ranges of the report's ordering key
+   * within one snapshot (1: never shard). Each shard is one database core busy formatting rows.
+   */
+  EXPORT_SHARDS: z.coerce.number().int().min(1).max(32).default(2),
+  /** Results with fewer rows are exported on one connection, whatever EXPORT_SHARDS says. */
+  EXPORT_SHARD_MIN_ROWS: z.coerce.number().int().min(0).default(250_000),
   /** How long a result file is kept after its run succeeds; then the scheduler deletes it. */
   RESULT_RETENTION_SECONDS: z.coerce
     .number()

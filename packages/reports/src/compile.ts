@@ -14,7 +14,25 @@ export interface CompiledReport {
   format: ResultFormat;
   /** The file's columns, in order. */
   columns: string[];
+  /** Present when the report can be exported in ranges of its leading ordering key. */
+  shard?: ShardQueries;
 }
+
+/**
+ * The queries of a sharded export. `sql` is the report restricted to the key range
+ * [`shardFromSetting`, `shardToSetting`), bound like any other setting ('-infinity' and
+ * 'infinity' leave a side open); the union of the ranges, in order, is exactly `sql` of the report.
+ */
+export interface ShardQueries {
+  sql: string;
+  /** One row: `low` and `high`, the least and greatest key over the report's rows, as epoch seconds. */
+  boundsSql: string;
+  /** One row: `rows`, the report's row count up to `$1` (it stops counting there). */
+  countSql: string;
+}
+
+export const shardFromSetting = 'reportrun.shard_from';
+export const shardToSetting = 'reportrun.shard_to';
 
 export interface CompileOptions {
   format: ResultFormat;
@@ -42,13 +60,27 @@ export function compileReportSql(
   const select = columns
     .map((column) => `${selectExpression(column, options)} AS "${column.name}"`)
     .join(',\n  ');
-  const where = source.where.length > 0 ? `\nWHERE ${source.where.join('\n  AND ')}` : '';
-  return {
+  const whereOf = (conditions: string[]) => (conditions.length > 0 ? `\nWHERE ${conditions.join('\n  AND ')}` : '');
+  const where = whereOf(source.where);
+  const compiled: CompiledReport = {
     sql: `SELECT\n  ${select}\nFROM ${source.from}${where}\nORDER BY ${source.orderBy}`,
     settings,
     format: options.format,
     columns: columns.map((column) => column.name),
   };
+  if (source.shardKey) {
+    const key = source.shardKey;
+    const range = [
+      `${key} >= current_setting('${shardFromSetting}')::timestamptz`,
+      `${key} < current_setting('${shardToSetting}')::timestamptz`,
+    ];
+    compiled.shard = {
+      sql: `SELECT\n  ${select}\nFROM ${source.from}${whereOf([...source.where, ...range])}\nORDER BY ${source.orderBy}`,
+      boundsSql: `SELECT extract(epoch FROM min(${key}))::float8 AS low, extract(epoch FROM max(${key}))::float8 AS high\nFROM ${source.from}${where}`,
+      countSql: `SELECT count(*)::int AS rows FROM (SELECT 1 FROM ${source.from}${where} LIMIT $1) AS counted`,
+    };
+  }
+  return compiled;
 }
 
 /** The `columns` parameter (already checked against the catalog), or the default columns. */

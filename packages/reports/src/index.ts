@@ -1,6 +1,14 @@
 export { listCatalogReports, findCatalogReport, getCatalogReport } from './catalog/index.ts';
 export { validateReportParameters, type ValidatedParameters } from './parameters.ts';
-export { compileReportSql, bindSettingsSql, type CompiledReport, type CompileOptions } from './compile.ts';
+export {
+  compileReportSql,
+  bindSettingsSql,
+  shardFromSetting,
+  shardToSetting,
+  type CompiledReport,
+  type CompileOptions,
+  type ShardQueries,
+} from './compile.ts';
 export { copyStatementSql, resultFileFormats } from './result-format.ts';
 export { neutraliseFormulaSql, formulaTriggerCharacters } from './formula-escape.ts';
 export { resolveTimeZone } from './time-zone.ts';

@@ -16,9 +16,11 @@ export const resultFileFormats: Record<ResultFormat, { extension: string; mimeTy
  * delimiter that JSON never contains raw (control characters are `\u00XX`-escaped in JSON
  * strings): nothing is ever quoted or escaped, and each line is the JSON exactly.
  */
-export function copyStatementSql(compiled: CompiledReport): string {
+export function copyStatementSql(compiled: CompiledReport, options: { sql?: string; header?: boolean } = {}): string {
+  // A sharded export copies each range's query (`sql`) and writes the header once, first.
+  const sql = options.sql ?? compiled.sql;
   if (compiled.format === 'json') {
-    return `COPY (SELECT row_to_json(r) FROM (${compiled.sql}) AS r) TO STDOUT WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')`;
+    return `COPY (SELECT row_to_json(r) FROM (${sql}) AS r) TO STDOUT WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')`;
   }
-  return `COPY (${compiled.sql}) TO STDOUT WITH (FORMAT csv, HEADER)`;
+  return `COPY (${sql}) TO STDOUT WITH (FORMAT csv${options.header === false ? '' : ', HEADER'})`;
 }

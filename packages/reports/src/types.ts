@@ -61,6 +61,12 @@ export interface ReportSource {
   from: string;
   where: string[];
   orderBy: string;
+  /**
+   * A timestamptz expression that leads `orderBy`, so rows in consecutive ranges of it are
+   * consecutive runs of the file: a large export may then read the ranges on several
+   * connections and write them one after another.
+   */
+  shardKey?: string;
 }
 
 /** Registers a value and returns the SQL that reads it back as the given Postgres type. */

@@ -1,14 +1,12 @@
-// archiver 8 has no bundled types; the declaration must travel with this file to every importer.
-// eslint-disable-next-line @typescript-eslint/triple-slash-reference
-/// <reference path="./types/archiver.d.ts" />
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ZipArchive } from 'archiver';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { bindSettingsSql, copyStatementSql, resultFileFormats, type CompiledReport } from '@reportrun/reports';
 import { uploadStream, type Storage } from '@reportrun/storage';
 import { observeChunks, recordCounterFor, type ExportProgress } from './export-progress.ts';
+import { openShardedCopy, type ShardedCopy, type ShardSettings } from './sharded-copy.ts';
+import { sharedDeflatePool, zipEntryStream, zipLevel } from './zip/index.ts';
 
 export interface ExportReportInput {
   reportingPool: pg.Pool;
@@ -18,7 +16,11 @@ export interface ExportReportInput {
   /** Name (without extension) of the file inside the ZIP, and of the download. */
   filename: string;
   compress: boolean;
+  /** The time stamped on the file inside a ZIP; now unless given. */
+  modifiedAt?: Date;
   statementTimeoutMs: number;
+  /** Read a large result on several connections (sharded-copy.ts); one connection when unset. */
+  shards?: ShardSettings;
   signal?: AbortSignal;
   onUploadStarted?: () => void;
   /**
@@ -49,6 +51,7 @@ export async function exportReport(input: ExportReportInput): Promise<ExportedFi
   };
   client.on('error', onClientError);
   let stopOnAbort: (() => void) | undefined;
+  let sharded: ShardedCopy | null = null;
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(input.statementTimeoutMs))}`);
@@ -56,16 +59,27 @@ export async function exportReport(input: ExportReportInput): Promise<ExportedFi
     if (bind) await client.query(bind.text, bind.values);
 
     input.signal?.throwIfAborted();
-    const copy = client.query(copyTo(copyStatementSql(input.compiled)));
+    sharded = input.shards
+      ? await openShardedCopy(client, {
+          pool: input.reportingPool,
+          compiled: input.compiled,
+          settings: input.shards,
+          statementTimeoutMs: input.statementTimeoutMs,
+        })
+      : null;
+    const single = sharded ? null : client.query(copyTo(copyStatementSql(input.compiled)));
+    const copy = sharded?.stream ?? single!;
     // pg-copy-streams emits 'error' once per fault it hears of, and a destroyed connection adds
     // a second `Connection terminated` after the first error: keep listening for the stream's
     // whole life. The first error reaches the run through the pipeline; later ones are echoes.
     copy.on('error', ignoreEcho);
     // Destroying the stream does not stop the server; cancel the statement by its backend pid,
     // and stop the pipeline so the upload sees the abort too.
-    const backendPid = (client as unknown as { processID: number }).processID;
+    const backendPids = [(client as unknown as { processID: number }).processID, ...(sharded?.backendPids ?? [])];
     stopOnAbort = () => {
-      void input.reportingPool.query('SELECT pg_cancel_backend($1)', [backendPid]).catch(() => {});
+      for (const backendPid of backendPids) {
+        void input.reportingPool.query('SELECT pg_cancel_backend($1)', [backendPid]).catch(() => {});
+      }
       copy.destroy(input.signal?.reason instanceof Error ? input.signal.reason : new Error('aborted'));
     };
     input.signal?.addEventListener('abort', stopOnAbort, { once: true });
@@ -90,7 +104,7 @@ export async function exportReport(input: ExportReportInput): Promise<ExportedFi
     body.on('error', ignoreEcho);
     byteCounter.on('error', ignoreEcho);
     const produce = input.compress
-      ? zipInto(source, `${input.filename}.${file.extension}`, byteCounter, body)
+      ? zipInto(source, `${input.filename}.${file.extension}`, input.modifiedAt ?? new Date(), byteCounter, body)
       : pipeline(source, byteCounter, body);
     const upload = uploadStream(input.storage, {
       key: input.objectKey,
@@ -112,13 +126,16 @@ export async function exportReport(input: ExportReportInput): Promise<ExportedFi
       const first = results.find((result) => result.status === 'rejected') as PromiseRejectedResult | undefined;
       throw first?.reason ?? error;
     }
+    // The extra shards read in this transaction's snapshot; their transactions end with it.
+    await sharded?.close(false);
     await client.query('COMMIT');
-    return { size, rows: copy.rowCount };
+    return { size, rows: sharded ? sharded.rows() : single!.rowCount };
   } catch (error) {
     clientBroken = true;
     throw error;
   } finally {
     if (stopOnAbort) input.signal?.removeEventListener('abort', stopOnAbort);
+    await sharded?.close(true);
     // A client that failed mid-COPY may still be streaming; never hand it back to the pool.
     // A destroyed client keeps its error listener: its socket can still report the close.
     if (!clientBroken) client.off('error', onClientError);
@@ -132,24 +149,22 @@ function ignoreEcho(): void {}
 async function zipInto(
   source: Readable,
   entryName: string,
+  modifiedAt: Date,
   byteCounter: Transform,
   body: PassThrough,
 ): Promise<void> {
-  const archive = new ZipArchive({ zlib: { level: 6 } });
-  archive.on('error', ignoreEcho);
   let sourceError: unknown;
   // `on`, not `once`: the COPY stream can emit a second error (the connection closing after a
   // cancel or timeout), and an 'error' nobody listens to ends the process.
   source.on('error', (error) => {
     if (sourceError) return;
     sourceError = error;
-    // Fail the upload before the aborted archive can end the body: a truncated ZIP must
-    // never be completed as if it were the report.
+    // Fail the upload before anything else can end the body: a truncated ZIP must never be
+    // completed as if it were the report.
     body.destroy(error);
-    archive.abort();
   });
-  archive.append(source, { name: entryName, date: new Date() });
-  const finalized = archive.finalize();
-  await Promise.all([pipeline(archive, byteCounter, body), finalized]);
+  const { archive, done } = zipEntryStream(source, { name: entryName, modifiedAt, level: zipLevel, pool: sharedDeflatePool() });
+  archive.on('error', ignoreEcho);
+  await Promise.all([pipeline(archive, byteCounter, body), done]);
   if (sourceError) throw sourceError;
 }

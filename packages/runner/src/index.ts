@@ -3,4 +3,5 @@ export { resolveRunTarget, compileRunTarget, type RunTarget } from './run-target
 export { ReportNotFound } from '@reportrun/core';
 export { exportReport, type ExportReportInput, type ExportedFile } from './export-report.ts';
 export { RecordCounter, recordCounterFor, type ExportProgress } from './export-progress.ts';
+export type { ShardSettings } from './sharded-copy.ts';
 export { classifyFailure } from './failure.ts';

@@ -32,6 +32,7 @@ export const balanceChangeFromActivityItemized: CatalogReport = {
       from: `dataset.balance_transactions AS bt CROSS JOIN (SELECT ${bind(requiredTextValue(values, 'timezone'), 'text')} AS tz) AS p`,
       where: ledgerFilters(bind, values, 'bt'),
       orderBy: 'bt.created, bt.id',
+      shardKey: 'bt.created',
     };
   },
 };

@@ -38,6 +38,7 @@ export const payoutsItemized: CatalogReport = {
       from,
       where: [`bt.type = 'payout'`, ...ledgerFilters(bind, values, 'bt')],
       orderBy: 'bt.created, bt.id',
+      shardKey: 'bt.created',
     };
   },
 };
