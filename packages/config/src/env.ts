@@ -27,9 +27,11 @@ export const configSchema = z.object({
   RUN_TIMEOUT_SECONDS_MAX: z.coerce.number().int().min(1).default(3600),
   /**
    * Connections a large export reads its result on, in ranges of the report's ordering key
-   * within one snapshot (1: never shard). Each shard is one database core busy formatting rows.
+   * within one snapshot. Each shard is one database core busy formatting rows. Off (1) by
+   * default: deciding to shard runs a bounded count before the COPY, and a cancel arriving
+   * during that count waits for it (docs/performance.md).
    */
-  EXPORT_SHARDS: z.coerce.number().int().min(1).max(32).default(2),
+  EXPORT_SHARDS: z.coerce.number().int().min(1).max(32).default(1),
   /** Results with fewer rows are exported on one connection, whatever EXPORT_SHARDS says. */
   EXPORT_SHARD_MIN_ROWS: z.coerce.number().int().min(0).default(250_000),
   /** How long a result file is kept after its run succeeds; then the scheduler deletes it. */
