@@ -30,6 +30,24 @@ export {
   timestampProblem,
   prefixedId,
 } from './schemas/input-text.ts';
+export {
+  dataScopeSchema,
+  memberDataScopeInputSchema,
+  scopingFieldNameSchema,
+  normalizeDataScope,
+  type DataScope,
+} from './schemas/data-scope.ts';
+export {
+  relativePeriodSchema,
+  fixedTimeRangeSchema,
+  relativeTimeRangeSchema,
+  timeRangeSchema,
+  maxRelativeHours,
+  type RelativePeriod,
+  type FixedTimeRange,
+  type RelativeTimeRange,
+  type TimeRange,
+} from './schemas/time-range.ts';
 export { problemSchema, allowedActionSchema, type Problem } from './schemas/problem.ts';
 export {
   reportRunStatusSchema,

@@ -73,3 +73,11 @@ CREATE TABLE "public"."run_read_receipts" (
   CONSTRAINT "run_read_receipts_run_id_fkey" FOREIGN KEY ("run_id") REFERENCES "public"."report_runs"("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 CREATE INDEX "run_read_receipts_user_id_idx" ON "public"."run_read_receipts" ("user_id");
+
+-- Subscribers and receipts are members; deleting a member unsubscribes them.
+ALTER TABLE "public"."schedule_subscribers" ADD CONSTRAINT "schedule_subscribers_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."members"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+ALTER TABLE "public"."run_read_receipts" ADD CONSTRAINT "run_read_receipts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."members"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- One run per (slot, subscriber); a run made once and distributed has no user and is alone in
+-- its slot. An expression index, so it lives here and not in schema.prisma.
+CREATE UNIQUE INDEX "report_runs_slot_id_user_key" ON "public"."report_runs" ("slot_id", COALESCE("user_id", '00000000-0000-0000-0000-000000000000'::uuid)) WHERE "slot_id" IS NOT NULL;
