@@ -3,6 +3,7 @@ export {
   reconcilerSettingsFrom,
   retentionSettingsFrom,
   orphanCleanupSettingsFrom,
+  firingSettingsFrom,
   type RunningScheduler,
 } from './scheduler.ts';
 export {

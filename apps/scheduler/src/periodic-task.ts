@@ -7,22 +7,25 @@ export interface PeriodicTask {
 
 /**
  * Runs `pass` now and then `intervalMs` after each pass ends, so passes never overlap however
- * long one takes. A failed pass is logged and the next one tries again: the database and the
+ * long one takes; a pass that returns a number of milliseconds asks to run again sooner. A failed pass is logged and the next one tries again: the database and the
  * queue are re-read every time, so nothing is lost by skipping one.
  */
 export function startPeriodicTask(options: {
   name: string;
   intervalMs: number;
   logger: Logger;
-  pass: () => Promise<void>;
+  // Anything but a number (the usual void) means "after the interval".
+  pass: () => Promise<unknown>;
 }): PeriodicTask {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let wake: (() => void) | undefined;
   const loop = (async () => {
     while (!stopped) {
+      let delayMs = options.intervalMs;
       try {
-        await options.pass();
+        const wanted = await options.pass();
+        if (typeof wanted === 'number') delayMs = Math.max(0, Math.min(wanted, options.intervalMs));
       } catch (error) {
         options.logger.error(
           { err: error, task: options.name },
@@ -32,7 +35,7 @@ export function startPeriodicTask(options: {
       if (stopped) break;
       await new Promise<void>((resolve) => {
         wake = resolve;
-        timer = setTimeout(resolve, options.intervalMs);
+        timer = setTimeout(resolve, delayMs);
       });
     }
   })();

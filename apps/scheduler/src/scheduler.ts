@@ -1,6 +1,7 @@
 import type { Config, Logger } from '@reportrun/config';
 import { createDatabase, deleteExpiredIdempotencyKeys } from '@reportrun/db';
 import { createRedisConnection, createReportRunQueue } from '@reportrun/queue';
+import { fireDueSchedules, type FiringSettings } from '@reportrun/schedules';
 import { createStorageFromConfig } from '@reportrun/storage';
 import { cleanUpOrphans, type OrphanCleanupSettings } from './orphan-cleanup.ts';
 import { startPeriodicTask } from './periodic-task.ts';
@@ -28,6 +29,11 @@ export function retentionSettingsFrom(config: Config): RetentionSettings {
   return { retentionSeconds: config.RESULT_RETENTION_SECONDS };
 }
 
+export function firingSettingsFrom(config: Config): FiringSettings {
+  // A scheduled run runs a saved report, whose default time limit is 10 minutes.
+  return { runTimeoutSeconds: Math.min(600, config.RUN_TIMEOUT_SECONDS_MAX) };
+}
+
 export function orphanCleanupSettingsFrom(config: Config): OrphanCleanupSettings {
   return { graceSeconds: config.ORPHAN_GRACE_SECONDS };
 }
@@ -50,6 +56,31 @@ export async function startScheduler(config: Config, logger: Logger): Promise<Ru
   const retentionSettings = retentionSettingsFrom(config);
   const orphanCleanupSettings = orphanCleanupSettingsFrom(config);
 
+  const firingSettings = firingSettingsFrom(config);
+  // Schedules fire from Postgres alone (see @reportrun/schedules): the loop sleeps until the
+  // earliest next_run_time it knows, at most the poll interval, so new and changed schedules
+  // are seen within it.
+  const firing = startPeriodicTask({
+    name: 'schedule-firing',
+    intervalMs: config.SCHEDULE_POLL_INTERVAL_MS,
+    logger,
+    pass: async () => {
+      const summary = await fireDueSchedules({ prisma: db.prisma, queue, logger }, firingSettings);
+      for (const slot of summary.fired) {
+        logger.info(
+          {
+            scheduleId: slot.scheduleId,
+            slot: slot.scheduledAt.toISOString(),
+            kind: slot.kind,
+            runs: slot.runIds.length,
+            delayMs: Date.now() - slot.scheduledAt.getTime(),
+          },
+          'schedule fired',
+        );
+      }
+      return summary.nextDueAt ? summary.nextDueAt.getTime() - Date.now() : undefined;
+    },
+  });
   const reconciler = startPeriodicTask({
     name: 'reconcile',
     intervalMs: config.RECONCILE_INTERVAL_SECONDS * 1000,
@@ -109,7 +140,7 @@ export async function startScheduler(config: Config, logger: Logger): Promise<Ru
     close() {
       closing ??= (async () => {
         const stopping = Promise.all(
-          [reconciler, retention, orphanCleanup, idempotencySweep].map((task) => task.stop()),
+          [firing, reconciler, retention, orphanCleanup, idempotencySweep].map((task) => task.stop()),
         );
         // A pass waiting for an absent Redis would never end: give passes a moment to finish,
         // then cut the connection, which fails whatever is still waiting on it.

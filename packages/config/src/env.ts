@@ -63,6 +63,11 @@ export const configSchema = z.object({
   WORKER_LEASE_SECONDS: z.coerce.number().positive().default(30),
   /** Attempts of one run that may end in a worker crash or a lost lease; one more fails it (`worker_crashed`). */
   RUN_MAX_CRASHES: z.coerce.number().int().min(0).default(3),
+  /**
+   * The longest the scheduler's firing loop sleeps between looks at the schedules; it wakes
+   * earlier for a `next_run_time` it already knows of.
+   */
+  SCHEDULE_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   /** Requests one API key may make per minute (fixed window in Redis); over it, 429. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /** How long a request waits for the rate-limit counter before it is let through uncounted (fail open). */

@@ -65,5 +65,6 @@ export {
 } from './saved-reports.ts';
 export { runReportQuery, type ReportQueryToRun, type ReportQueryResult } from './run-report-query.ts';
 export type { Report as SavedReport } from './generated/prisma/client.ts';
+export type { Schedule, ScheduleSubscriber, ScheduleSlot, RunReadReceipt } from './generated/prisma/client.ts';
 export { findScopedReportRun, type ReportRunScope } from './report-runs.ts';
 export { readLedgerAvailability, type DatasetAvailability } from './dataset-availability.ts';

@@ -127,6 +127,10 @@ const reportRun: AllScalars<Prisma.ReportRunUncheckedCreateInput, typeof Prisma.
   leaseAttempt: 2,
   leaseExpiresAt: new Date('2024-01-03T00:00:30.007Z'),
   crashCount: 1,
+  // A slot is a row of its own (foreign key); the schedule tests cover runs made by one.
+  slotId: null,
+  threadId: '0b7e5d3c-1f2a-4b6c-8d9e-0a1b2c3d4e5f',
+  isSourceRun: true,
 };
 
 const idempotencyKey: AllScalars<

@@ -18,10 +18,17 @@ export interface NewReportRun {
    * member never changes what this run may show. Absent or null: unscoped.
    */
   dataScope?: DataScope | null;
+  /** A scheduled run: its schedule, the slot that made it and the firing's thread. */
+  scheduleId?: string | null;
+  slotId?: string | null;
+  threadId?: string | null;
 }
 
-/** A run is born `running` (queued), the only state it starts in. */
-export async function createReportRun(prisma: PrismaClient, input: NewReportRun): Promise<ReportRun> {
+/**
+ * A run is born `running` (queued), the only state it starts in. Takes a transaction's client
+ * too, so a schedule's slot and its runs are stored together or not at all.
+ */
+export async function createReportRun(prisma: Pick<PrismaClient, 'reportRun'>, input: NewReportRun): Promise<ReportRun> {
   const { userId, dataScope, ...fields } = input;
   return prisma.reportRun.create({
     data: {
