@@ -565,5 +565,5 @@ describe('fuzzing every operation of /openapi.json', () => {
     expect([...operationsSucceeded].toSorted()).toEqual(operationIds.toSorted());
     expect(requests.length).toBeGreaterThan(2000);
     expect(failures.slice(0, 30)).toEqual([]);
-  }, 120_000);
+  }, 300_000); // a busy 2-core machine runs the ~2,800 requests in minutes
 });
