@@ -514,6 +514,7 @@ describe('fuzzing every operation of /openapi.json', () => {
     const failures: string[] = [];
     const operationsSeen = new Set<string>();
     const operationsSucceeded = new Set<string>();
+    const problemTypes = new Set<string>();
 
     const send = async (request: FuzzRequest) => {
       const url = fill(request.url);
@@ -536,7 +537,7 @@ describe('fuzzing every operation of /openapi.json', () => {
           const problem = JSON.parse(text) as { status?: unknown; code?: unknown; type?: unknown; title?: unknown };
           if (problem.status !== response.status || typeof problem.code !== 'string' || typeof problem.type !== 'string' || typeof problem.title !== 'string') {
             failures.push(`${describe} (not a complete problem)`);
-          }
+          } else problemTypes.add(problem.type);
         }
       }
       // A fuzzed request that deleted a fixture would leave the rest probing a 404.
@@ -565,5 +566,14 @@ describe('fuzzing every operation of /openapi.json', () => {
     expect([...operationsSucceeded].toSorted()).toEqual(operationIds.toSorted());
     expect(requests.length).toBeGreaterThan(2000);
     expect(failures.slice(0, 30)).toEqual([]);
-  }, 300_000); // a busy 2-core machine runs the ~2,800 requests in minutes
+
+    // Every problem links to a page that explains its code: follow each distinct `type` once.
+    const unexplained: string[] = [];
+    for (const type of problemTypes) {
+      const page = await fetch(new URL(type, fixture.api.url));
+      if (page.status !== 200 || !(await page.text()).includes(type.split('/').at(-1)!)) unexplained.push(`${type} → ${page.status}`);
+    }
+    expect(problemTypes.size).toBeGreaterThan(10);
+    expect(unexplained).toEqual([]);
+  }, 300_000);
 });

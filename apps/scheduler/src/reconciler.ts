@@ -85,7 +85,7 @@ export async function reconcileRuns(
           );
         }
       } else if (decision.action === 'requeue') {
-        if (await requeueRun(deps, run.id, run.requeueCount, job, log, now)) summary.requeued += 1;
+        if (await requeueRun(deps, run.id, run.requeueCount, job, log, now, settings.graceSeconds)) summary.requeued += 1;
       }
     }
     if (runs.length < batchSize) break;
@@ -114,22 +114,18 @@ async function requeueRun(
   job: JobPresence,
   log: Logger,
   now: Date,
+  graceSeconds: number,
 ): Promise<boolean> {
-  // The job goes back before the requeue is counted: a second scheduler that reads the run
-  // after the count then also sees the job and leaves it, so two passes at the same moment
-  // count (and enqueue) a lost run once. Adding the same job id twice is a no-op.
-  let enqueueError: unknown;
+  // Counted before the enqueue: an attempt that fails to reach Redis still spends one of the
+  // run's requeues, so a run can never cycle forever. A second scheduler that reads the run
+  // between the count and the enqueue is stopped by the requeue's time (see markRunRequeued).
+  if (!(await markRunRequeued(deps.prisma, runId, seenRequeueCount, now, graceSeconds))) return false;
   try {
     // A job the queue gave up on still holds the run's id, and adding that id again is a no-op.
     if (job === 'abandoned') await deps.queue.remove(reportRunJobId(runId));
     await enqueueReportRun(deps.queue, runId);
   } catch (error) {
-    enqueueError = error;
-  }
-  // Counted even when Redis refused the job, so a run can never cycle forever.
-  if (!(await markRunRequeued(deps.prisma, runId, seenRequeueCount, now))) return false;
-  if (enqueueError !== undefined) {
-    log.error({ err: enqueueError, job }, 'could not re-enqueue the run; the next pass tries again');
+    log.error({ err: error, job }, 'could not re-enqueue the run; the next pass tries again');
     return false;
   }
   log.warn({ job, requeue: seenRequeueCount + 1 }, 'reconciler re-enqueued a run whose job was lost');

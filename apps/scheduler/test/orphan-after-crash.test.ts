@@ -83,4 +83,4 @@ it('a worker killed mid-upload leaves nothing behind once the run is retried, an
   expect(download.status).toBe(200);
   expect(Number(download.headers.get('content-length'))).toBe(Number(stored.fileSize));
   await download.body?.cancel();
-});
+}, 180_000);

@@ -14,6 +14,7 @@ import {
   createReportRun,
   markRunCanceled,
   markRunFailed,
+  markRunRequeued,
   succeedAttempt,
   startAttempt,
 } from '@reportrun/status';
@@ -217,12 +218,29 @@ describe('the reconciler fails runs that can no longer finish, with a stable cod
     expect(await readRun(withinLimit.id)).toMatchObject({ status: 'running', requeueCount: 1 });
   });
 
+  it('a scheduler that reads a run after another counted its requeue, before that job reached Redis, does not count it again', async () => {
+    const run = await runWithoutJob(5);
+    // The first scheduler counts the requeue; its enqueue has not happened yet.
+    expect(await markRunRequeued(fixture.db.prisma, run.id, 0, new Date(), settings.graceSeconds)).not.toBeNull();
+    // The second read the new count and sees no job: the requeue's time stops it.
+    expect(await markRunRequeued(fixture.db.prisma, run.id, 1, new Date(), settings.graceSeconds)).toBeNull();
+    expect(await readRun(run.id)).toMatchObject({ requeueCount: 1 });
+    // A full pass in that state leaves the run alone as well.
+    await reconcile();
+    expect(await readRun(run.id)).toMatchObject({ requeueCount: 1 });
+  });
+
   it('a run that keeps losing its job fails with run_lost after RECONCILE_MAX_REQUEUES re-enqueues', async () => {
     const run = await runWithoutJob(5);
     for (let requeue = 1; requeue <= settings.maxRequeues; requeue += 1) {
       await reconcile();
       expect(await readRun(run.id)).toMatchObject({ status: 'running', requeueCount: requeue });
       expect(await queue.remove(run.id)).toBe(1); // lost again
+      // …after the grace period: a requeue within it is not repeated (next test).
+      await fixture.db.pool.query(
+        `UPDATE public.report_runs SET requeued_at = requeued_at - make_interval(secs => $2) WHERE id = $1`,
+        [run.id, settings.graceSeconds + 1],
+      );
     }
     await reconcile();
     const failed = await readRun(run.id);

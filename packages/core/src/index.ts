@@ -20,6 +20,7 @@ export {
   type DomainErrorOptions,
 } from './errors.ts';
 export { apiPaths, pathOf, type ApiPath } from './paths.ts';
+export { problemCatalog, problemTypePath, type ProblemCodePage } from './problem-catalog.ts';
 export { openApiRegistry } from './openapi-registry.ts';
 export {
   textProblem,

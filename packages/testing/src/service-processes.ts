@@ -29,7 +29,7 @@ export async function startWorker(env: Record<string, string>): Promise<ServiceP
 
 /** Starts the scheduler and resolves once its tasks run (its ready line needs info-level logs). */
 export async function startScheduler(env: Record<string, string>): Promise<ServiceProcess> {
-  const service = spawnApp('scheduler', { LOG_LEVEL: 'info', ...env });
+  const service = spawnApp('scheduler', { ...env, LOG_LEVEL: 'info' });
   await service.waitForOutput(/scheduler ready/);
   return service;
 }
