@@ -1,6 +1,7 @@
 import express from 'express';
 import { requireApiKey } from './http/auth.ts';
 import { RouteNotFound } from './http/errors.ts';
+import { docsPages } from './http/docs-pages.ts';
 import { jsonBodyParser } from './http/json-body.ts';
 import { requireDecodablePathAndQuery } from './http/request-text.ts';
 import { releaseIdempotencyKeyOnError } from './http/idempotency.ts';
@@ -17,7 +18,9 @@ export function createApp(deps: ApiDependencies): express.Express {
   app.use(requireDecodablePathAndQuery());
   app.use(jsonBodyParser());
 
-  // Health and the document answer without a key, before authentication and rate limiting.
+  // Health, the document and its rendered pages answer without a key, before authentication
+  // and rate limiting.
+  app.use(docsPages());
   app.use(
     routerFor(
       apiRoutes.filter((route) => route.public),

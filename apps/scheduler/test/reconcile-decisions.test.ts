@@ -12,17 +12,17 @@ import {
 } from '@reportrun/queue';
 import {
   createReportRun,
-  markRunActive,
   markRunCanceled,
   markRunFailed,
-  markRunSucceeded,
+  markRunRequeued,
+  succeedAttempt,
   startAttempt,
 } from '@reportrun/status';
 import { savedQuerySchema } from '@reportrun/core';
 import { resolveSavedQuery } from '@reportrun/reports';
 import { useTestFixture, waitFor } from '@reportrun/testing';
 import { reconcileRuns, type ReconcilerSettings } from '../src/index.ts';
-import { itemizedReport, wholeLedgerNormalized } from './service-stack.ts';
+import { itemizedReport, lapseLease, startAttempts, wholeLedgerNormalized } from './service-stack.ts';
 
 // No worker runs in this file: each test arranges the database and the queue as a failure
 // would leave them, runs one reconciler pass in-process, and reads what it did.
@@ -185,7 +185,7 @@ describe('the reconciler fails runs that can no longer finish, with a stable cod
       status: 'failed',
       statusDetails: {
         code: 'report_not_found',
-        message: "The report 'balance_change_from_activity.retired.1' no longer exists.",
+        message: "The report 'balance_change_from_activity.retired.1' is no longer in the catalog.",
         retryable: false,
       },
     });
@@ -198,12 +198,15 @@ describe('the reconciler fails runs that can no longer finish, with a stable cod
     const workerHung = await runWithoutJob(10);
     await enqueueReportRun(queue, workerHung.id);
     for (const run of [jobLost, workerHung]) {
-      await markRunActive(fixture.db.prisma, run.id);
+      // Its worker stopped renewing: a live lease would keep the reconciler away (tested below).
+      await startAttempts(fixture.db, run.id, 1);
+      await lapseLease(fixture.db, run.id);
       await fixture.db.prisma.reportRun.update({ where: { id: run.id }, data: { activeAt: overdue } });
     }
     // Started recently: still within its time limit, so only re-enqueued.
     const withinLimit = await runWithoutJob(10);
-    await markRunActive(fixture.db.prisma, withinLimit.id);
+    await startAttempts(fixture.db, withinLimit.id, 1);
+    await lapseLease(fixture.db, withinLimit.id);
 
     await reconcile();
     for (const run of [jobLost, workerHung]) {
@@ -215,12 +218,29 @@ describe('the reconciler fails runs that can no longer finish, with a stable cod
     expect(await readRun(withinLimit.id)).toMatchObject({ status: 'running', requeueCount: 1 });
   });
 
+  it('a scheduler that reads a run after another counted its requeue, before that job reached Redis, does not count it again', async () => {
+    const run = await runWithoutJob(5);
+    // The first scheduler counts the requeue; its enqueue has not happened yet.
+    expect(await markRunRequeued(fixture.db.prisma, run.id, 0, new Date(), settings.graceSeconds)).not.toBeNull();
+    // The second read the new count and sees no job: the requeue's time stops it.
+    expect(await markRunRequeued(fixture.db.prisma, run.id, 1, new Date(), settings.graceSeconds)).toBeNull();
+    expect(await readRun(run.id)).toMatchObject({ requeueCount: 1 });
+    // A full pass in that state leaves the run alone as well.
+    await reconcile();
+    expect(await readRun(run.id)).toMatchObject({ requeueCount: 1 });
+  });
+
   it('a run that keeps losing its job fails with run_lost after RECONCILE_MAX_REQUEUES re-enqueues', async () => {
     const run = await runWithoutJob(5);
     for (let requeue = 1; requeue <= settings.maxRequeues; requeue += 1) {
       await reconcile();
       expect(await readRun(run.id)).toMatchObject({ status: 'running', requeueCount: requeue });
       expect(await queue.remove(run.id)).toBe(1); // lost again
+      // …after the grace period: a requeue within it is not repeated (next test).
+      await fixture.db.pool.query(
+        `UPDATE public.report_runs SET requeued_at = requeued_at - make_interval(secs => $2) WHERE id = $1`,
+        [run.id, settings.graceSeconds + 1],
+      );
     }
     await reconcile();
     const failed = await readRun(run.id);
@@ -236,7 +256,8 @@ describe('the reconciler fails runs that can no longer finish, with a stable cod
 describe('the reconciler leaves alone what is not lost', () => {
   it('never touches terminal runs, fresh runs, or runs waiting in the queue', async () => {
     const succeeded = await runWithoutJob(30);
-    await markRunSucceeded(fixture.db.prisma, succeeded.id, { contentType: 'csv', objectKey: 'k', size: 1, rows: 1 });
+    const lease = await startAttempts(fixture.db, succeeded.id, 1);
+    await succeedAttempt(fixture.db.prisma, lease, { contentType: 'csv', objectKey: 'k', size: 1, rows: 1 });
     const failed = await runWithoutJob(30);
     await markRunFailed(fixture.db.prisma, failed.id, { code: 'query_failed', message: 'm', retryable: false });
     const canceled = await runWithoutJob(30);

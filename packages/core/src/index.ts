@@ -20,6 +20,7 @@ export {
   type DomainErrorOptions,
 } from './errors.ts';
 export { apiPaths, pathOf, type ApiPath } from './paths.ts';
+export { problemCatalog, problemTypePath, type ProblemCodePage } from './problem-catalog.ts';
 export { openApiRegistry } from './openapi-registry.ts';
 export {
   textProblem,
@@ -30,6 +31,24 @@ export {
   timestampProblem,
   prefixedId,
 } from './schemas/input-text.ts';
+export {
+  dataScopeSchema,
+  memberDataScopeInputSchema,
+  scopingFieldNameSchema,
+  normalizeDataScope,
+  type DataScope,
+} from './schemas/data-scope.ts';
+export {
+  relativePeriodSchema,
+  fixedTimeRangeSchema,
+  relativeTimeRangeSchema,
+  timeRangeSchema,
+  maxRelativeHours,
+  type RelativePeriod,
+  type FixedTimeRange,
+  type RelativeTimeRange,
+  type TimeRange,
+} from './schemas/time-range.ts';
 export { problemSchema, allowedActionSchema, type Problem } from './schemas/problem.ts';
 export {
   reportRunStatusSchema,

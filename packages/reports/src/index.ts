@@ -4,6 +4,7 @@ export { compileReportSql, bindSettingsSql, type CompiledReport, type CompileOpt
 export { copyStatementSql, resultFileFormats } from './result-format.ts';
 export { neutraliseFormulaSql, formulaTriggerCharacters } from './formula-escape.ts';
 export { resolveTimeZone } from './time-zone.ts';
+export { resolveTimeRange, type ResolvedTimeRange } from './relative-time-range.ts';
 export { reportingCategories, supportedInterval, defaultTimeZone } from './catalog/common-parameters.ts';
 export { majorUnitsSql, zeroDecimalCurrencies } from './money.ts';
 export type {

@@ -1,4 +1,4 @@
-import { idPrefix, newId, type ResultOptionsInput } from '@reportrun/core';
+import { idPrefix, newId, type DataScope, type ResultOptionsInput } from '@reportrun/core';
 import type { PrismaClient, ReportRun } from '@reportrun/db';
 
 export interface NewReportRun {
@@ -11,14 +11,25 @@ export interface NewReportRun {
   resultOptions: ResultOptionsInput;
   timeoutSeconds: number;
   createdBy: string;
+  /** The member the run is made for (a schedule's subscriber, a re-run's requester). */
+  userId?: string | null;
+  /**
+   * The data scope the export is limited to, copied onto the run so a later change to the
+   * member never changes what this run may show. Absent or null: unscoped.
+   */
+  dataScope?: DataScope | null;
 }
 
 /** A run is born `running` (queued), the only state it starts in. */
 export async function createReportRun(prisma: PrismaClient, input: NewReportRun): Promise<ReportRun> {
+  const { userId, dataScope, ...fields } = input;
   return prisma.reportRun.create({
     data: {
       id: newId(idPrefix.reportRun),
-      ...input,
+      ...fields,
+      ...(userId ? { userId } : {}),
+      // A nullable JSON column takes Prisma's DbNull, not null; leaving it out stores NULL.
+      ...(dataScope ? { dataScope } : {}),
       status: 'running',
       statusDetails: { stage: 'queued' },
     },

@@ -7,7 +7,10 @@ import type { PrismaClient, ReportRun } from '@reportrun/db';
  * and nobody else has re-enqueued it since `seenRequeueCount` was read, so two schedulers (or a
  * worker finishing at that instant) can never both win or push the count past its limit.
  * It also holds only while no worker holds a live lease on the run (as of `now`), so a run a
- * worker took meanwhile is never queued a second time.
+ * worker took meanwhile is never queued a second time; and only when the run was not
+ * re-enqueued within `graceSeconds`: a scheduler that read the run after another counted the
+ * requeue, but before that one's job reached Redis, sees no job and the new count, and must
+ * not count it again.
  * Returns the updated run, or null when the caller lost and must not enqueue.
  */
 export async function markRunRequeued(
@@ -15,11 +18,21 @@ export async function markRunRequeued(
   runId: string,
   seenRequeueCount: number,
   now: Date = new Date(),
+  graceSeconds = 0,
 ): Promise<ReportRun | null> {
   const [run] = await prisma.reportRun.updateManyAndReturn({
-    where: { id: runId, status: 'running', requeueCount: seenRequeueCount, ...withoutLiveLease(now) },
+    where: {
+      id: runId,
+      status: 'running',
+      requeueCount: seenRequeueCount,
+      AND: [
+        withoutLiveLease(now),
+        { OR: [{ requeuedAt: null }, { requeuedAt: { lte: new Date(now.getTime() - graceSeconds * 1000) } }] },
+      ],
+    },
     data: {
       requeueCount: { increment: 1 },
+      requeuedAt: now,
       // Whatever stage a lost attempt had reached, the run now waits in the queue again.
       statusDetails: { stage: 'queued' } satisfies ProgressDetails,
     },

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from '@reportrun/config';
-import { DomainError } from '@reportrun/core';
+import { DomainError, problemTypePath } from '@reportrun/core';
 import type { Problem } from '@reportrun/core';
 import {
   BadRequest,
@@ -16,11 +16,11 @@ import {
 } from './errors.ts';
 
 export const problemContentType = 'application/problem+json';
-const typeBase = 'https://docs.reportrun.dev/errors/';
 
 export function toProblem(error: DomainError, instance: string): Problem {
   return {
-    type: `${typeBase}${error.code}`,
+    // Relative, so it resolves against whatever host the client reached the API on.
+    type: problemTypePath(error.code),
     title: error.title,
     status: error.status,
     ...(error.detail ? { detail: error.detail } : {}),
