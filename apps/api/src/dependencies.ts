@@ -1,8 +1,7 @@
 import type pg from 'pg';
 import type { Config, Logger } from '@reportrun/config';
 import type { PrismaClient } from '@reportrun/db';
-import type { Redis } from 'ioredis';
-import type { ReportRunQueue } from '@reportrun/queue';
+import type { RedisConnection, ReportRunQueue } from '@reportrun/queue';
 import type { RunWatcher } from '@reportrun/status';
 import type { Storage } from '@reportrun/storage';
 
@@ -12,7 +11,7 @@ export interface ApiDependencies {
   prisma: PrismaClient;
   queue: ReportRunQueue;
   /** The fail-fast producer connection the queue also uses; the rate limiter counts on it. */
-  redis: Redis;
+  redis: RedisConnection;
   storage: Storage;
   /** Where synchronous saved-report queries run (REPORTS_DATABASE_URL). */
   reportingPool: pg.Pool;

@@ -16,7 +16,7 @@ export interface RunningApi {
 
 export async function startApiServer(config: Config, logger: Logger): Promise<RunningApi> {
   const db = createDatabase(config.DATABASE_URL);
-  const redis = createRedisConnection(config.REDIS_URL, 'producer');
+  const redis = createRedisConnection(config, 'producer');
   const queue = createReportRunQueue(redis, config.QUEUE_PREFIX);
   const storage = createStorageFromConfig(config);
   const reportingPool = createPool(config.REPORTS_DATABASE_URL, { max: 5, application_name: 'reportrun-api-reports' });

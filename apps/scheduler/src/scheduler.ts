@@ -49,7 +49,7 @@ export async function startScheduler(config: Config, logger: Logger): Promise<Ru
   const db = createDatabase(config.DATABASE_URL, { max: 3, application_name: 'reportrun-scheduler' });
   // The worker role waits out a Redis outage instead of failing each command: a pass started
   // while Redis is away simply finishes once it is back.
-  const redis = createRedisConnection(config.REDIS_URL, 'worker');
+  const redis = createRedisConnection(config, 'worker');
   const queue = createReportRunQueue(redis, config.QUEUE_PREFIX);
   const storage = createStorageFromConfig(config);
   const reconcilerSettings = reconcilerSettingsFrom(config);

@@ -57,8 +57,8 @@ export async function startReportRunWorker(
     maxUses: 1,
   });
   const storage = createStorageFromConfig(config);
-  const connection = createRedisConnection(config.REDIS_URL, 'worker');
-  const subscriber = createRedisConnection(config.REDIS_URL, 'worker');
+  const connection = createRedisConnection(config, 'worker');
+  const subscriber = createRedisConnection(config, 'worker');
   const activeRuns = new ActiveRuns();
   const workerId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const unsubscribe = await subscribeRunCancels(subscriber, config.QUEUE_PREFIX, (runId) => {

@@ -136,7 +136,7 @@ describe('a run failing mid-export fails only that run, never the worker process
         WHERE id = $1`,
       [run.id],
     );
-    const redis = createRedisConnection(fixture.environment.config.REDIS_URL, 'producer');
+    const redis = createRedisConnection(fixture.environment.config, 'producer');
     try {
       await enqueueReportRun(createReportRunQueue(redis, fixture.environment.config.QUEUE_PREFIX), run.id);
     } finally {

@@ -385,7 +385,7 @@ const faults: Fault[] = [
         (all) => all.every((run) => Date.now() - run.createdAt.getTime() > 1500),
       );
       const at = Date.now();
-      await deleteRedisKeys(fixture.environment.env.REDIS_URL!, fixture.environment.env.QUEUE_PREFIX!);
+      await deleteRedisKeys(fixture.environment.env, fixture.environment.env.QUEUE_PREFIX!);
       // At least two full reconciler passes (three pass lines after the flush) see the runs with
       // their jobs gone while the first attempt is still exporting; only then may it go on.
       const passes = () => scheduler.output().split('"reconcile pass"').length - 1;

@@ -63,7 +63,7 @@ async function runningCopyPids(): Promise<number[]> {
 }
 
 async function jobState(id: string): Promise<string> {
-  const redis = createRedisConnection(fixture.environment.config.REDIS_URL, 'worker');
+  const redis = createRedisConnection(fixture.environment.config, 'worker');
   const queue = createReportRunQueue(redis, fixture.environment.config.QUEUE_PREFIX);
   try {
     return await queue.getJobState(id);
@@ -124,7 +124,7 @@ describe('cancel', () => {
     const id = await createRun();
     const canceled = await call('POST', `/v2/reporting/report_runs/${id}/cancel`);
     expect(canceled.body.status).toBe('canceled');
-    const redis = createRedisConnection(fixture.environment.config.REDIS_URL, 'worker');
+    const redis = createRedisConnection(fixture.environment.config, 'worker');
     const queue = createReportRunQueue(redis, fixture.environment.config.QUEUE_PREFIX);
     try {
       expect(await queue.getJob(id)).toBeUndefined();

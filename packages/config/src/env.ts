@@ -7,6 +7,15 @@ export const configSchema = z.object({
   DATABASE_URL: z.url().default(defaultDatabaseUrl),
   REPORTS_DATABASE_URL: z.url().optional(),
   REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+  /**
+   * Seed nodes of a Redis Cluster (`host:port,host:port,…`). Set, every process talks to the
+   * cluster and REDIS_URL is not used; QUEUE_PREFIX's hash tag keeps each queue in one slot.
+   */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .regex(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/, 'must be host:port pairs separated by commas, e.g. 10.0.0.1:6379,10.0.0.2:6379')
+    .transform((nodes) => nodes.split(','))
+    .optional(),
   /** Hash-tagged so every BullMQ key of one deployment lands in one Redis Cluster slot. */
   QUEUE_PREFIX: z
     .string()

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection.ts';
 
 /**
  * BullMQ's `worker.cancelJob` reaches only the process holding the job, and the API does not
@@ -23,7 +23,7 @@ export async function publishRunCancel(redis: Publisher, prefix: string, runId: 
  * function that unsubscribes.
  */
 export async function subscribeRunCancels(
-  subscriber: Redis,
+  subscriber: RedisConnection,
   prefix: string,
   onCancel: (runId: string) => void,
 ): Promise<() => Promise<void>> {

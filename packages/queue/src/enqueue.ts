@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection.ts';
 import { publishRunCancel, type Publisher } from './cancel-broadcast.ts';
 import {
   reportRunJobId,
@@ -11,7 +11,7 @@ import {
 
 export type ReportRunQueue = Queue<ReportRunJob>;
 
-export function createReportRunQueue(connection: Redis, prefix: string): ReportRunQueue {
+export function createReportRunQueue(connection: RedisConnection, prefix: string): ReportRunQueue {
   return new Queue<ReportRunJob>(reportRunQueueName, { connection, prefix });
 }
 

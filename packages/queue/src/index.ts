@@ -5,7 +5,7 @@ export {
   reportRunJobId,
   type ReportRunJob,
 } from './report-run-job.ts';
-export { createRedisConnection, type RedisRole } from './connection.ts';
+export { createRedisConnection, type RedisConnection, type RedisRole, type RedisTarget } from './connection.ts';
 export {
   createReportRunQueue,
   enqueueReportRun,

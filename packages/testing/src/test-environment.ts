@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { loadConfig, type Config } from '@reportrun/config';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { createDatabaseFromTemplate, databaseUrlFor, dropDatabase } from './services.ts';
@@ -29,6 +29,8 @@ export async function createTestEnvironment(): Promise<TestEnvironment> {
   const env: Record<string, string> = {
     DATABASE_URL: databaseUrlFor(baseDatabaseUrl, databaseName),
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    // Set, the whole file (its processes and its own clients) runs on that Redis Cluster.
+    ...(process.env.REDIS_CLUSTER_NODES ? { REDIS_CLUSTER_NODES: process.env.REDIS_CLUSTER_NODES } : {}),
     QUEUE_PREFIX: `{rrtest_${suffix}}`,
     S3_ENDPOINT: s3.endpoint,
     S3_BUCKET: `rr-test-${suffix}`,
@@ -45,7 +47,7 @@ export async function createTestEnvironment(): Promise<TestEnvironment> {
     databaseName,
     async cleanup() {
       if (template) await dropDatabase(baseDatabaseUrl, databaseName);
-      await deleteRedisKeys(env.REDIS_URL!, env.QUEUE_PREFIX!);
+      await deleteRedisKeys(env, env.QUEUE_PREFIX!);
     },
   };
 }
@@ -54,18 +56,43 @@ export async function createTestEnvironment(): Promise<TestEnvironment> {
  * Deletes every Redis key under one queue prefix: what a test uses to simulate "Redis lost its
  * data" without touching anyone else's keys on the shared server (never FLUSHALL/FLUSHDB).
  */
-export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
+export async function deleteRedisKeys(
+  target: string | { REDIS_URL?: string; REDIS_CLUSTER_NODES?: string },
+  prefix: string,
+): Promise<void> {
+  const { REDIS_URL: url = 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: nodes } = typeof target === 'string' ? { REDIS_URL: target } : target;
+  if (!nodes) {
+    const redis = new Redis(url);
+    try {
+      await deleteKeysOnNode(redis, prefix);
+    } finally {
+      redis.disconnect();
+    }
+    return;
   }
+  // SCAN sees one node's keys: ask every master. The prefix is hash-tagged, so each DEL's keys
+  // share a slot.
+  const cluster = new Cluster(nodes.split(',').map((node) => ({ host: node.split(':')[0]!, port: Number(node.split(':')[1]) })));
+  cluster.on('error', () => {}); // a failure surfaces through `ready` below or the commands
+  try {
+    await new Promise<void>((resolve, reject) => {
+      if (cluster.status === 'ready') return resolve();
+      cluster.once('ready', () => resolve());
+      cluster.once('error', reject);
+    });
+    await Promise.all(cluster.nodes('master').map((node) => deleteKeysOnNode(node, prefix)));
+  } finally {
+    cluster.disconnect();
+  }
+}
+
+async function deleteKeysOnNode(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
 }
 
 /**

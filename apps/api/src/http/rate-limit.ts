@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@reportrun/queue';
 import type { Logger } from '@reportrun/config';
 import { RateLimited } from '@reportrun/core';
 import { principalOf } from './auth.ts';
@@ -22,7 +22,7 @@ return {count, ttl}
 `;
 
 export interface RateLimitOptions {
-  redis: Redis;
+  redis: RedisConnection;
   /** The deployment's hash-tagged prefix, so the counters sit beside its queue keys. */
   keyPrefix: string;
   limitPerMinute: number;
@@ -68,7 +68,7 @@ export function rateLimitPerApiKey({
   };
 }
 
-async function countRequest(redis: Redis, key: string, timeoutMs: number): Promise<[number, number]> {
+async function countRequest(redis: RedisConnection, key: string, timeoutMs: number): Promise<[number, number]> {
   await connected(redis, timeoutMs);
   const reply = await redis.eval(countRequestScript, 1, key, String(windowMs));
   if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'number') {
@@ -82,7 +82,7 @@ async function countRequest(redis: Redis, key: string, timeoutMs: number): Promi
  * that arrives while the first connection is still being made waits for it, briefly; during an
  * outage (status `reconnecting` or `end`) it fails at once instead.
  */
-async function connected(redis: Redis, timeoutMs: number): Promise<void> {
+async function connected(redis: RedisConnection, timeoutMs: number): Promise<void> {
   if (redis.status === 'ready') return;
   if (!['wait', 'connecting', 'connect'].includes(redis.status)) {
     throw new Error(`Redis is not connected (${redis.status})`);
