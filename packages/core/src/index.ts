@@ -1,4 +1,4 @@
-export { newId, hasPrefix, idPrefix, type IdPrefix } from './ids.ts';
+export { newId, newUuid, isUuid, hasPrefix, idPrefix, type IdPrefix } from './ids.ts';
 export {
   DomainError,
   ResourceNotFound,
@@ -48,6 +48,22 @@ export {
   type RelativeTimeRange,
   type TimeRange,
 } from './schemas/time-range.ts';
+export {
+  memberEmailSchema,
+  createMemberRequestSchema,
+  updateMemberRequestSchema,
+  memberSchema,
+  memberListLimit,
+  listMembersQuerySchema,
+  memberListSchema,
+  deletedMemberSchema,
+  type CreateMemberRequest,
+  type UpdateMemberRequest,
+  type MemberResource,
+  type ListMembersQuery,
+  type MemberList,
+  type DeletedMember,
+} from './schemas/member.ts';
 export { problemSchema, allowedActionSchema, type Problem } from './schemas/problem.ts';
 export {
   reportRunStatusSchema,
@@ -110,6 +126,7 @@ export {
   reportResultSchema,
   exportFormatSchema,
   exportSavedReportRequestSchema,
+  runSavedReportRequestSchema,
   reportExportSchema,
   type TimeGrain,
   type MeasureAggregate,
@@ -129,5 +146,6 @@ export {
   type ReportResult,
   type ExportFormat,
   type ExportSavedReportRequest,
+  type RunSavedReportRequest,
   type ReportExport,
 } from './schemas/saved-report.ts';

@@ -14,6 +14,8 @@ export const apiPaths = {
   savedReport: '/v1/reports/saved/{id}',
   savedReportRun: '/v1/reports/saved/{id}/run',
   savedReportExport: '/v1/reports/saved/{id}/export',
+  members: '/v1/members',
+  member: '/v1/members/{id}',
 } as const;
 
 export type ApiPath = (typeof apiPaths)[keyof typeof apiPaths];

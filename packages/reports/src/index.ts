@@ -4,6 +4,7 @@ export { compileReportSql, bindSettingsSql, type CompiledReport, type CompileOpt
 export { copyStatementSql, resultFileFormats } from './result-format.ts';
 export { neutraliseFormulaSql, formulaTriggerCharacters } from './formula-escape.ts';
 export { resolveTimeZone } from './time-zone.ts';
+export { scopingFields, validateDataScope, scopeConditions, type ScopingField } from './data-scope.ts';
 export { resolveTimeRange, type ResolvedTimeRange } from './relative-time-range.ts';
 export { reportingCategories, supportedInterval, defaultTimeZone } from './catalog/common-parameters.ts';
 export { majorUnitsSql, zeroDecimalCurrencies } from './money.ts';
@@ -12,6 +13,7 @@ export type {
   ReportColumn,
   ReportParameterSpec,
   ReportParameterValues,
+  ScopeRows,
   ParameterKind,
   ParameterValue,
   ColumnKind,

@@ -1,4 +1,4 @@
-import { hasPrefix, idPrefix, ReportNotFound, type ResultFormat } from '@reportrun/core';
+import { dataScopeSchema, hasPrefix, idPrefix, ReportNotFound, type DataScope, type ResultFormat } from '@reportrun/core';
 import { findSavedReport, type PrismaClient, type ReportRun, type SavedReport } from '@reportrun/db';
 import {
   compileReportSql,
@@ -34,15 +34,25 @@ export async function resolveRunTarget(
 /**
  * The run's SQL. A catalog run's stored parameters are checked against the catalog again; a
  * saved report is compiled from its definition as stored now (one that no longer fits its
- * dataset fails as `saved_report_invalid`).
+ * dataset fails as `saved_report_invalid`). Either way the run's data scope, when it has one,
+ * is part of the SQL.
  */
 export function compileRunTarget(
   target: RunTarget,
-  run: Pick<ReportRun, 'reportParameters'>,
+  run: Pick<ReportRun, 'reportParameters' | 'dataScope'>,
   options: { format: ResultFormat; escapeFormulas: boolean },
 ): CompiledReport {
+  const compileOptions = { ...options, dataScope: runDataScope(run) };
   if (target.kind === 'saved')
-    return compileSavedReportSql(target.report.id, target.report.definition, options);
+    return compileSavedReportSql(target.report.id, target.report.definition, compileOptions);
   const { values } = validateReportParameters(target.report, run.reportParameters as Record<string, unknown>);
-  return compileReportSql(target.report, values, options);
+  return compileReportSql(target.report, values, compileOptions);
+}
+
+/**
+ * The scope stored on the run, or null when it is unscoped. A stored scope that does not parse
+ * throws: running such a run unscoped could show what it must not.
+ */
+export function runDataScope(run: Pick<ReportRun, 'dataScope'>): DataScope | null {
+  return run.dataScope === null ? null : dataScopeSchema.parse(run.dataScope);
 }

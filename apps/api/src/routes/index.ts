@@ -5,6 +5,7 @@ import { openApiDocumentFor } from '../openapi.ts';
 import { reportRunRoutes } from './report-runs.ts';
 import { reportRoutes } from './reports.ts';
 import { savedReportRoutes } from './saved-reports.ts';
+import { memberRoutes } from './members.ts';
 
 const healthRoute = defineRoute({
   method: 'get',
@@ -40,6 +41,7 @@ export const apiRoutes: readonly Route[] = [
   ...reportRunRoutes,
   ...reportRoutes,
   ...savedReportRoutes,
+  ...memberRoutes,
 ];
 
 /** The API's OpenAPI 3.1 document. */

@@ -9,6 +9,8 @@ import {
   reportExportSchema,
   reportResultSchema,
   ResourceNotFound,
+  runSavedReportRequestSchema,
+  type DataScope,
   savedReportListSchema,
   savedReportSchema,
   updateSavedReportRequestSchema,
@@ -24,6 +26,7 @@ import {
   type SavedReport,
   type SavedReportScope,
 } from '@reportrun/db';
+import { getTeamMember, MemberNotFound } from '@reportrun/members';
 import { renderCsv, resolveSavedQuery, toResultRows } from '@reportrun/reports';
 import { z } from 'zod';
 import { principalOf } from '../http/auth.ts';
@@ -129,10 +132,12 @@ export const runSavedReportRoute = defineRoute({
   operationId: 'runSavedReport',
   summary: 'Run a saved report and return its rows (synchronous; capped, see result_too_large)',
   params: savedReportId,
+  body: { schema: runSavedReportRequestSchema, required: false },
   response: { status: 200, description: 'The result', schema: reportResultSchema },
   problems: savedReportRunProblems,
-  async handler({ params: { id }, request, deps }) {
-    const result = await runSavedReport(deps, await savedReportOf(deps, request, id));
+  async handler({ params: { id }, body, request, deps }) {
+    const report = await savedReportOf(deps, request, id);
+    const result = await runSavedReport(deps, report, await memberScopeFor(deps, request, body.user_id));
     return {
       as_of: result.asOf.toISOString(),
       columns: result.columns.map(({ name, kind }) => ({ name, kind })),
@@ -151,9 +156,10 @@ export const exportSavedReportRoute = defineRoute({
   body: { schema: exportSavedReportRequestSchema, required: false },
   response: { status: 200, description: 'The exported content', schema: reportExportSchema },
   problems: savedReportRunProblems,
-  async handler({ params: { id }, body: { format }, request, deps }) {
+  async handler({ params: { id }, body: { format, user_id: userId }, request, deps }) {
     const report = await savedReportOf(deps, request, id);
-    return renderExport(report, await runSavedReport(deps, report), format);
+    const dataScope = await memberScopeFor(deps, request, userId);
+    return renderExport(report, await runSavedReport(deps, report, dataScope), format);
   },
 });
 
@@ -172,6 +178,18 @@ async function savedReportOf(deps: ApiDependencies, request: Request, id: string
   const report = await findSavedReport(deps.prisma, scopeOf(request), id);
   if (!report) throw new ResourceNotFound('saved_report', id);
   return report;
+}
+
+/** The data scope of the member a synchronous run is made for; null when it is made for no one. */
+async function memberScopeFor(deps: ApiDependencies, request: Request, userId: string | undefined): Promise<DataScope | null> {
+  if (userId === undefined) return null;
+  try {
+    return (await getTeamMember(deps.prisma, principalOf(request).teamId, userId)).dataScope;
+  } catch (error) {
+    // The id is a field of this request: a wrong one is the request's fault (400), not a lookup.
+    if (error instanceof MemberNotFound) throw new InvalidParameter('user_id', `No member of this team has id '${userId}'.`);
+    throw error;
+  }
 }
 
 function scopeOf(request: Request): SavedReportScope {

@@ -232,9 +232,27 @@ export type ReportResult = z.infer<typeof reportResultSchema>;
 export const exportFormatSchema = z.enum(['csv', 'json']);
 export type ExportFormat = z.infer<typeof exportFormatSchema>;
 
+/** Runs the report for a member: the rows are limited to that member's data scope. */
+const runAsMember = z
+  .string()
+  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, {
+    error: 'must be a member id (a UUID)',
+  })
+  .optional()
+  .openapi({
+    format: 'uuid',
+    description: "A member of the team: the result holds only rows inside the member's data scope.",
+  });
+
+export const runSavedReportRequestSchema = openApiRegistry.register(
+  'RunSavedReportRequest',
+  z.object({ user_id: runAsMember }).strict(),
+);
+export type RunSavedReportRequest = z.infer<typeof runSavedReportRequestSchema>;
+
 export const exportSavedReportRequestSchema = openApiRegistry.register(
   'ExportSavedReportRequest',
-  z.object({ format: exportFormatSchema.default('csv') }).strict(),
+  z.object({ format: exportFormatSchema.default('csv'), user_id: runAsMember }).strict(),
 );
 export type ExportSavedReportRequest = z.infer<typeof exportSavedReportRequestSchema>;
 

@@ -40,11 +40,12 @@ function pathKey(segment: PropertyKey): string | number {
 export function compileSavedReportSql(
   reportId: string,
   definition: unknown,
-  options: Pick<CompileSavedQueryOptions, 'format' | 'escapeFormulas'>,
+  options: Pick<CompileSavedQueryOptions, 'format' | 'escapeFormulas' | 'dataScope'>,
 ): CompiledSavedQuery {
   return compileSavedQuery(resolveStoredQuery(reportId, definition), {
     format: options.format,
     // Formulas matter to spreadsheets opening CSV; JSON keeps every value as stored.
     escapeFormulas: options.escapeFormulas && options.format === 'csv',
+    dataScope: options.dataScope ?? null,
   });
 }
