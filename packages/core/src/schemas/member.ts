@@ -17,7 +17,7 @@ export const memberEmailSchema = safeText(254)
   .pipe(z.email({ error: 'must be an email address' }))
   // Addresses differ in case only by accident; one person is one member.
   .transform((email) => email.toLowerCase())
-  .openapi({ description: 'Email address, unique within the team (compared case-insensitively).', example: 'ada@example.com' });
+  .openapi({ description: 'Email address, unique within the team (compared case-insensitively).'});
 
 const dataScopeInput = z.unknown().openapi({
   type: 'object',
@@ -25,7 +25,6 @@ const dataScopeInput = z.unknown().openapi({
   description:
     'Per scoping field (currency, customer, destination), the values the member may see. An absent ' +
     'field or an empty list means every value; `{}` means no restriction.',
-  example: { currency: ['eur', 'gbp'] },
 });
 
 export const createMemberRequestSchema = openApiRegistry.register(
