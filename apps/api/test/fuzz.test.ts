@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@reportrun/config';
-import { createApiKey, createDatabase, createTeam, type Database } from '@reportrun/db';
-import { createTestEnvironment, type TestEnvironment } from '@reportrun/testing';
-import { startApiServer, type RunningApi } from '../src/index.ts';
+import * as database from '@reportrun/db';
+import { useTestFixture } from '@reportrun/testing';
+import { startApiServer } from '../src/index.ts';
 
 /**
  * A bounded, deterministic fuzz of every operation in the served `/openapi.json`: for each path,
@@ -219,12 +219,15 @@ const wholeBodies: { probe: string; contentType?: string; body: string | Uint8Ar
 
 const idempotencyKeys = ['', ' ', 'x'.repeat(300), 'caf\u00e9', 'fuzz-same-key'];
 
-let environment: TestEnvironment;
-let db: Database;
-let api: RunningApi;
+const fixture = useTestFixture({
+  database,
+  team: 'Fuzz team',
+  otherTeam: true,
+  // The limiter is tested elsewhere; here it would only turn most requests into 429s.
+  api: (environment) =>
+    startApiServer({ ...environment.config, PORT: 0, RATE_LIMIT_PER_MINUTE: 1_000_000 }, createLogger('api-fuzz', 'silent')),
+});
 let document: OpenApiDocument;
-let secret: string;
-let otherTeamSecret: string;
 /** Values the placeholders stand for; refreshed when a fuzzed request deletes one. */
 const fixtures: Record<string, string> = {};
 
@@ -264,7 +267,7 @@ const validPathValues: Record<string, string> = {
 };
 
 async function createFixtureRun(key: string): Promise<string> {
-  const response = await fetch(`${api.url}/v2/reporting/report_runs`, {
+  const response = await fetch(`${fixture.api.url}/v2/reporting/report_runs`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify(validBodies.createReportRun),
@@ -274,7 +277,7 @@ async function createFixtureRun(key: string): Promise<string> {
 }
 
 async function createFixtureSavedReport(key: string): Promise<string> {
-  const response = await fetch(`${api.url}/v1/reports/saved`, {
+  const response = await fetch(`${fixture.api.url}/v1/reports/saved`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify(validBodies.createSavedReport),
@@ -284,28 +287,11 @@ async function createFixtureSavedReport(key: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  environment = await createTestEnvironment();
-  db = createDatabase(environment.config.DATABASE_URL);
-  const team = await createTeam(db.prisma, 'Fuzz team');
-  secret = (await createApiKey(db.prisma, { teamId: team.id, livemode: false, name: 'fuzz' })).secret;
-  const other = await createTeam(db.prisma, 'Other fuzz team');
-  otherTeamSecret = (await createApiKey(db.prisma, { teamId: other.id, livemode: false, name: 'other' })).secret;
-  // The limiter is tested elsewhere; here it would only turn most requests into 429s.
-  api = await startApiServer(
-    { ...environment.config, PORT: 0, RATE_LIMIT_PER_MINUTE: 1_000_000 },
-    createLogger('api-fuzz', 'silent'),
-  );
-  document = (await (await fetch(`${api.url}/openapi.json`)).json()) as OpenApiDocument;
-  fixtures.runId = await createFixtureRun(secret);
-  fixtures.savedReportId = await createFixtureSavedReport(secret);
-  fixtures.otherTeamRunId = await createFixtureRun(otherTeamSecret);
-  fixtures.otherTeamSavedReportId = await createFixtureSavedReport(otherTeamSecret);
-});
-
-afterAll(async () => {
-  await api?.close();
-  await db?.close();
-  await environment?.cleanup();
+  document = (await (await fetch(`${fixture.api.url}/openapi.json`)).json()) as OpenApiDocument;
+  fixtures.runId = await createFixtureRun(fixture.apiKey);
+  fixtures.savedReportId = await createFixtureSavedReport(fixture.apiKey);
+  fixtures.otherTeamRunId = await createFixtureRun(fixture.otherTeamKey);
+  fixtures.otherTeamSavedReportId = await createFixtureSavedReport(fixture.otherTeamKey);
 });
 
 function resolve(schema: Schema | undefined): Schema {
@@ -413,7 +399,7 @@ function requestsFor(path: string, method: string, operation: Operation, rng: Ra
   const queryParams = (operation.parameters ?? []).filter((parameter) => parameter.in === 'query');
   const bodySchema = operation.requestBody?.content?.['application/json']?.schema;
   const validBody = validBodies[operation.operationId] ?? (bodySchema ? sample(bodySchema, rng) : undefined);
-  const auth: Record<string, string> = operation.security?.length ? { authorization: `Bearer ${secret}` } : {};
+  const auth: Record<string, string> = operation.security?.length ? { authorization: `Bearer ${fixture.apiKey}` } : {};
 
   const build = (
     probe: string,
@@ -528,7 +514,7 @@ describe('fuzzing every operation of /openapi.json', () => {
 
     const send = async (request: FuzzRequest) => {
       const url = fill(request.url);
-      const response = await fetch(`${api.url}${url}`, {
+      const response = await fetch(`${fixture.api.url}${url}`, {
         method: request.method,
         headers: Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, fill(value)])),
         ...(request.body !== undefined ? { body: request.body } : {}),
@@ -551,8 +537,8 @@ describe('fuzzing every operation of /openapi.json', () => {
         }
       }
       // A fuzzed request that deleted a fixture would leave the rest probing a 404.
-      if (request.method === 'DELETE' && response.ok) fixtures.savedReportId = await createFixtureSavedReport(secret);
-      if (request.operationId === 'cancelReportRun' && response.ok) fixtures.runId = await createFixtureRun(secret);
+      if (request.method === 'DELETE' && response.ok) fixtures.savedReportId = await createFixtureSavedReport(fixture.apiKey);
+      if (request.operationId === 'cancelReportRun' && response.ok) fixtures.runId = await createFixtureRun(fixture.apiKey);
     };
 
     // A few requests at a time, enough to overlap I/O and few enough for a 2-core machine; then

@@ -4,12 +4,14 @@ import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@reportrun/config';
 import type { ReportRunResource } from '@reportrun/core';
-import { createApiKey, createDatabase, createTeam, type Database } from '@reportrun/db';
+import * as database from '@reportrun/db';
+import { createApiKey } from '@reportrun/db';
 import { createRedisConnection, createReportRunQueue } from '@reportrun/queue';
-import { markRunCanceled, markRunFailed, markRunSucceeded } from '@reportrun/status';
+import { markRunCanceled, markRunFailed, startAttempt, succeedAttempt } from '@reportrun/status';
 import { createStorageFromConfig } from '@reportrun/storage';
-import { createTestEnvironment, type TestEnvironment } from '@reportrun/testing';
+import { useTestFixture } from '@reportrun/testing';
 import { createApp, startApiServer, type RunningApi } from '../src/index.ts';
+import { inProcessApi } from './api-fixtures.ts';
 
 /**
  * The OpenAPI document is a promise to clients: this file checks that it is valid OpenAPI 3.1,
@@ -32,12 +34,9 @@ interface OpenApiDocument {
   components?: { schemas?: Record<string, unknown> };
 }
 
-let environment: TestEnvironment;
-let db: Database;
-let api: RunningApi;
+const fixture = useTestFixture({ database, team: 'Contract team', api: inProcessApi });
 let limitedApi: RunningApi;
 let document: OpenApiDocument;
-let secret: string;
 /** Used only against `limitedApi`: rate limits are per key across every API process. */
 let limitedSecret: string;
 
@@ -47,17 +46,14 @@ addFormats(schemaValidator);
 const compiled = new Map<string, ValidateFunction>();
 
 beforeAll(async () => {
-  environment = await createTestEnvironment();
-  db = createDatabase(environment.config.DATABASE_URL);
-  const team = await createTeam(db.prisma, 'Contract team');
-  secret = (await createApiKey(db.prisma, { teamId: team.id, livemode: false, name: 'contract' })).secret;
-  limitedSecret = (await createApiKey(db.prisma, { teamId: team.id, livemode: false, name: 'limited' }))
+  limitedSecret = (await createApiKey(fixture.db.prisma, { teamId: fixture.teamId, livemode: false, name: 'limited' }))
     .secret;
-  const logger = createLogger('api-test', 'silent');
-  api = await startApiServer({ ...environment.config, PORT: 0 }, logger);
-  limitedApi = await startApiServer({ ...environment.config, PORT: 0, RATE_LIMIT_PER_MINUTE: 1 }, logger);
+  limitedApi = await startApiServer(
+    { ...fixture.environment.config, PORT: 0, RATE_LIMIT_PER_MINUTE: 1 },
+    createLogger('api-test', 'silent'),
+  );
 
-  const response = await fetch(`${api.url}/openapi.json`);
+  const response = await fetch(`${fixture.api.url}/openapi.json`);
   expect(response.status).toBe(200);
   document = (await response.json()) as OpenApiDocument;
   // Component references point into one registered schema, so each response schema compiles alone.
@@ -81,9 +77,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([api?.close(), limitedApi?.close()]);
-  await db?.close();
-  await environment?.cleanup();
+  await limitedApi?.close();
 });
 
 function templateFor(pathname: string): string | undefined {
@@ -95,11 +89,11 @@ function templateFor(pathname: string): string | undefined {
 }
 
 /** Makes a real request and checks the response against the document; returns the parsed body. */
-async function call(method: string, url: string, init: RequestInit = {}, baseUrl = api.url) {
+async function call(method: string, url: string, init: RequestInit = {}, baseUrl = fixture.api.url) {
   const response = await fetch(`${baseUrl}${url}`, {
     method,
     ...init,
-    headers: { authorization: `Bearer ${secret}`, ...(init.headers as Record<string, string> | undefined) },
+    headers: { authorization: `Bearer ${fixture.apiKey}`, ...(init.headers as Record<string, string> | undefined) },
   });
   const text = await response.text();
   const template = templateFor(new URL(url, baseUrl).pathname);
@@ -144,17 +138,17 @@ async function createRun(): Promise<ReportRunResource> {
 
 /** Every (method, path) the Express app routes, read from its router, in OpenAPI's path syntax. */
 function servedRoutes(): string[] {
-  const redis = createRedisConnection(environment.config.REDIS_URL, 'producer');
-  const queue = createReportRunQueue(redis, environment.config.QUEUE_PREFIX);
-  const storage = createStorageFromConfig(environment.config);
+  const redis = createRedisConnection(fixture.environment.config.REDIS_URL, 'producer');
+  const queue = createReportRunQueue(redis, fixture.environment.config.QUEUE_PREFIX);
+  const storage = createStorageFromConfig(fixture.environment.config);
   const app = createApp({
-    config: environment.config,
+    config: fixture.environment.config,
     logger: createLogger('api-test', 'silent'),
-    prisma: db.prisma,
+    prisma: fixture.db.prisma,
     queue,
     redis,
     storage,
-    reportingPool: db.pool,
+    reportingPool: fixture.db.pool,
   });
   const routes: string[] = [];
   const walk = (stack: unknown) => {
@@ -259,20 +253,22 @@ describe('real responses match the document', () => {
   it('reading runs in every status, and a run that does not exist', async () => {
     const running = await createRun();
     const succeeded = await createRun();
-    await markRunSucceeded(db.prisma, succeeded.id, {
+    const start = await startAttempt(fixture.db.prisma, succeeded.id, { owner: 'contract-worker', leaseSeconds: 60, maxCrashes: 1 });
+    if (start.outcome !== 'started') throw new Error(`the contract run did not start: ${start.outcome}`);
+    await succeedAttempt(fixture.db.prisma, start.lease, {
       contentType: 'csv',
       objectKey: `contract/${succeeded.id}.csv`,
       size: 1234,
       rows: 10,
     });
     const failed = await createRun();
-    await markRunFailed(db.prisma, failed.id, {
+    await markRunFailed(fixture.db.prisma, failed.id, {
       code: 'query_failed',
       message: 'The query failed.',
       retryable: false,
     });
     const canceled = await createRun();
-    await markRunCanceled(db.prisma, canceled.id, 'key_contract');
+    await markRunCanceled(fixture.db.prisma, canceled.id, 'key_contract');
 
     for (const run of [running, succeeded, failed, canceled]) {
       const { status, body } = await call('GET', `/v2/reporting/report_runs/${run.id}`);

@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@reportrun/config';
 import type { ReportExport, ReportResult, SavedReportResource } from '@reportrun/core';
-import {
-  countLedgerRows,
-  createApiKey,
-  createDatabase,
-  createTeam,
-  seedLedger,
-  type Database,
-} from '@reportrun/db';
-import { createTestEnvironment, type TestEnvironment } from '@reportrun/testing';
-import { startApiServer, type RunningApi } from '../src/index.ts';
+import * as database from '@reportrun/db';
+import { countLedgerRows, seedLedger } from '@reportrun/db';
+import { useTestFixture } from '@reportrun/testing';
+import { startApiServer } from '../src/index.ts';
 import { expectProblem } from './api-fixtures.ts';
 import {
   asLoggedParameter,
@@ -46,45 +40,37 @@ const hostile = [
   `100%_wild%`,
 ];
 
-let environment: TestEnvironment;
-let db: Database;
-let api: RunningApi;
 let client: ReturnType<typeof savedReportsClient>;
 let serverLog: ServerLog;
 let ledgerRowsBefore: number;
 const perHostile = 2;
 
-beforeAll(async () => {
-  environment = await createTestEnvironment();
-  db = createDatabase(environment.config.DATABASE_URL);
-  await seedLedger(db.pool, 5_000);
-  // Rows whose text *is* hostile, so a value filter has something exact to find.
-  for (const [i, text] of hostile.entries()) {
-    for (let j = 0; j < perHostile; j += 1) {
-      await db.pool.query(
-        `INSERT INTO dataset.balance_transactions
-           (id, created, available_on, currency, amount, fee, net, type, reporting_category, customer, description, status)
-         VALUES ($1, $2, $2, 'usd', 100, 0, 100, 'charge', 'charge', $3, $4, 'available')`,
-        [`txn_hostile_${i}_${j}`, new Date(Date.UTC(2025, 5, 15, 12, i, j)), j === 0 ? text : null, text],
-      );
+const fixture = useTestFixture({
+  database,
+  team: 'Hostile team',
+  async seed(db, environment) {
+    await seedLedger(db.pool, 5_000);
+    // Rows whose text *is* hostile, so a value filter has something exact to find.
+    for (const [i, text] of hostile.entries()) {
+      for (let j = 0; j < perHostile; j += 1) {
+        await db.pool.query(
+          `INSERT INTO dataset.balance_transactions
+             (id, created, available_on, currency, amount, fee, net, type, reporting_category, customer, description, status)
+           VALUES ($1, $2, $2, 'usd', 100, 0, 100, 'charge', 'charge', $3, $4, 'available')`,
+          [`txn_hostile_${i}_${j}`, new Date(Date.UTC(2025, 5, 15, 12, i, j)), j === 0 ? text : null, text],
+        );
+      }
     }
-  }
-  ledgerRowsBefore = await countLedgerRows(db.pool);
-  const team = await createTeam(db.prisma, 'Hostile team');
-  const key = (await createApiKey(db.prisma, { teamId: team.id, livemode: false, name: 'hostile' })).secret;
-  serverLog = await startStatementLog(db.pool, environment.config.DATABASE_URL, environment.databaseName);
-  // Started after logging is on, so every connection the API opens logs its statements.
-  api = await startApiServer(
-    { ...environment.config, PORT: 0, RATE_LIMIT_PER_MINUTE: 100_000 },
-    createLogger('api-test', 'silent'),
-  );
-  client = savedReportsClient(api.url, key);
+    ledgerRowsBefore = await countLedgerRows(db.pool);
+    serverLog = await startStatementLog(db.pool, environment.config.DATABASE_URL, environment.databaseName);
+  },
+  // Started after logging is on (the seed step), so every connection the API opens logs its statements.
+  api: (environment) =>
+    startApiServer({ ...environment.config, PORT: 0, RATE_LIMIT_PER_MINUTE: 100_000 }, createLogger('api-test', 'silent')),
 });
 
-afterAll(async () => {
-  await api?.close();
-  await db?.close();
-  await environment?.cleanup();
+beforeAll(() => {
+  client = savedReportsClient(fixture.api.url, fixture.apiKey);
 });
 
 const base = {
@@ -167,7 +153,7 @@ describe('hostile text in an identifier slot is refused with a 400 naming the sl
   it('a stored definition tampered with behind the API is refused when run, before any SQL', async () => {
     const saved = await client.save('Tampered', base);
     for (const text of hostile) {
-      await db.pool.query(
+      await fixture.db.pool.query(
         `UPDATE public.reports SET definition = jsonb_set(definition, '{dimensions,0,field}', to_jsonb($1::text)) WHERE id = $2`,
         [text, saved.id],
       );
@@ -225,7 +211,7 @@ describe('hostile text in a value slot is a plain value', () => {
         filters: [{ field: 'description', op: 'neq', value: text }],
         order_by: [],
       });
-      const { rows } = await db.pool.query<{ count: string }>(
+      const { rows } = await fixture.db.pool.query<{ count: string }>(
         'SELECT count(*)::text AS count FROM dataset.balance_transactions WHERE description IS DISTINCT FROM $1',
         [text],
       );
@@ -248,16 +234,16 @@ describe('hostile text in a value slot is a plain value', () => {
 
 describe('the database is intact and its log shows no hostile statement text', () => {
   it('the ledger and the reports table are still there, with every row', async () => {
-    const { rows } = await db.pool.query<{ ledger: string | null; reports: string | null }>(
+    const { rows } = await fixture.db.pool.query<{ ledger: string | null; reports: string | null }>(
       `SELECT to_regclass('dataset.balance_transactions')::text AS ledger, to_regclass('public.reports')::text AS reports`,
     );
     expect(rows[0]).toEqual({ ledger: 'dataset.balance_transactions', reports: 'reports' });
-    expect(await countLedgerRows(db.pool)).toBe(ledgerRowsBefore);
-    expect(await db.prisma.report.count({ where: { name: 'Hostile identifier' } })).toBe(0);
+    expect(await countLedgerRows(fixture.db.pool)).toBe(ledgerRowsBefore);
+    expect(await fixture.db.prisma.report.count({ where: { name: 'Hostile identifier' } })).toBe(0);
   });
 
   it('no statement the server executed contains a hostile string; their values arrived only as bind parameters', async () => {
-    const entries = await readStatementLog(serverLog, environment.config.DATABASE_URL);
+    const entries = await readStatementLog(serverLog, fixture.environment.config.DATABASE_URL);
     const statements = entries.filter(isStatementEntry).map((entry) => entry.message);
     const parameters = entries.filter(isParameterEntry).map((entry) => entry.message);
 

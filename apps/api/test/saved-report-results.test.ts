@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@reportrun/config';
 import type { ReportExport, ReportResult } from '@reportrun/core';
-import { createApiKey, createDatabase, createTeam, seedLedger, type Database } from '@reportrun/db';
-import { createTestEnvironment, type TestEnvironment } from '@reportrun/testing';
-import { startApiServer, type RunningApi } from '../src/index.ts';
+import * as database from '@reportrun/db';
+import { seedLedger } from '@reportrun/db';
+import { useTestFixture } from '@reportrun/testing';
+import { startApiServer } from '../src/index.ts';
 import { expectProblem } from './api-fixtures.ts';
 import { expectedCsvText, json, ledgerQuery, parseCsv, savedReportsClient } from './saved-report-fixtures.ts';
 import { bucketStart, rfc3339InZone, type Grain } from './zoned-buckets.ts';
@@ -11,34 +12,20 @@ import { bucketStart, rfc3339InZone, type Grain } from './zoned-buckets.ts';
 /** Small enough that a query over customers overflows it, large enough for every other test. */
 const syncMaxRows = 100;
 
-let environment: TestEnvironment;
-let db: Database;
-let api: RunningApi;
-let client: ReturnType<typeof savedReportsClient>;
-let apiKey: string;
-
-beforeAll(async () => {
-  environment = await createTestEnvironment();
-  db = createDatabase(environment.config.DATABASE_URL);
-  await seedLedger(db.pool, 20_000);
-  const team = await createTeam(db.prisma, 'Results team');
-  apiKey = (await createApiKey(db.prisma, { teamId: team.id, livemode: false, name: 'results' })).secret;
-  api = await startApiServer(
-    {
-      ...environment.config,
-      PORT: 0,
-      SAVED_REPORT_SYNC_MAX_ROWS: syncMaxRows,
-      RATE_LIMIT_PER_MINUTE: 100_000,
-    },
-    createLogger('api-test', 'silent'),
-  );
-  client = savedReportsClient(api.url, apiKey);
+const fixture = useTestFixture({
+  database,
+  team: 'Results team',
+  seed: (db) => seedLedger(db.pool, 20_000),
+  api: (environment) =>
+    startApiServer(
+      { ...environment.config, PORT: 0, SAVED_REPORT_SYNC_MAX_ROWS: syncMaxRows, RATE_LIMIT_PER_MINUTE: 100_000 },
+      createLogger('api-test', 'silent'),
+    ),
 });
+let client: ReturnType<typeof savedReportsClient>;
 
-afterAll(async () => {
-  await api?.close();
-  await db?.close();
-  await environment?.cleanup();
+beforeAll(() => {
+  client = savedReportsClient(fixture.api.url, fixture.apiKey);
 });
 
 async function runQuery(query: unknown): Promise<ReportResult> {
@@ -47,7 +34,7 @@ async function runQuery(query: unknown): Promise<ReportResult> {
 }
 
 async function setMaterializedAt(instant: string): Promise<void> {
-  await db.pool.query(
+  await fixture.db.pool.query(
     `UPDATE dataset.dataset_freshness SET materialized_at = $1 WHERE dataset = 'balance_transactions'`,
     [instant],
   );
@@ -102,7 +89,7 @@ describe('run and export answer exactly the everruns shapes', () => {
     expect(second.freshness_lag_ms! - first.freshness_lag_ms!).toBeGreaterThanOrEqual(1000);
 
     // Re-materializing (the seed stamps now()) moves as_of.
-    await seedLedger(db.pool, 20_000);
+    await seedLedger(fixture.db.pool, 20_000);
     const fresh = await json<ReportResult>(await client.run(saved.id));
     expect(Date.parse(fresh.as_of)).toBeGreaterThan(Date.parse(materializedAt));
     expect(fresh.freshness_lag_ms!).toBeLessThan(60_000);
@@ -147,7 +134,7 @@ describe('run and export answer exactly the everruns shapes', () => {
   });
 
   it('a dataset with no freshness record answers as of now, with freshness_lag_ms null', async () => {
-    const { rows } = await db.pool.query<{ materialized_at: Date }>(
+    const { rows } = await fixture.db.pool.query<{ materialized_at: Date }>(
       `DELETE FROM dataset.dataset_freshness RETURNING materialized_at`,
     );
     try {
@@ -156,7 +143,7 @@ describe('run and export answer exactly the everruns shapes', () => {
       expect(result.freshness_lag_ms).toBeNull();
       expect(Date.parse(result.as_of)).toBeGreaterThanOrEqual(before - 1000);
     } finally {
-      await db.pool.query(
+      await fixture.db.pool.query(
         `INSERT INTO dataset.dataset_freshness (dataset, materialized_at) VALUES ('balance_transactions', $1)`,
         [rows[0]!.materialized_at],
       );
@@ -189,7 +176,7 @@ describe('measures equal an independent computation over the raw rows', () => {
     );
 
     // Independent: raw rows, grouped and aggregated in TypeScript with BigInt.
-    const { rows: raw } = await db.pool.query<{
+    const { rows: raw } = await fixture.db.pool.query<{
       currency: string;
       type: string;
       customer: string | null;
@@ -339,7 +326,7 @@ describe('time grains in America/New_York across DST changes equal an independen
         limit: syncMaxRows,
       }),
     );
-    const { rows: raw } = await db.pool.query<{ created: Date; amount: string }>(
+    const { rows: raw } = await fixture.db.pool.query<{ created: Date; amount: string }>(
       'SELECT created, amount::text FROM dataset.balance_transactions WHERE created >= $1 AND created < $2',
       [from, to],
     );
@@ -424,7 +411,7 @@ describe('row limits', () => {
     expect(result.rows).toHaveLength(7);
     const counts = result.rows.map((row) => row.count as number);
     expect(counts).toEqual(counts.toSorted((a, b) => b - a));
-    const { rows } = await db.pool.query<{ count: string }>(
+    const { rows } = await fixture.db.pool.query<{ count: string }>(
       `SELECT count(*)::text AS count FROM dataset.balance_transactions WHERE customer IS NOT NULL GROUP BY customer ORDER BY count(*) DESC LIMIT 7`,
     );
     expect(counts).toEqual(rows.map((row) => Number(row.count)));
@@ -478,9 +465,9 @@ describe('row limits', () => {
       ]);
     }
     // Following the hint works: the async run is created for the saved report.
-    const runResponse = await fetch(`${api.url}/v2/reporting/report_runs`, {
+    const runResponse = await fetch(`${fixture.api.url}/v2/reporting/report_runs`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${fixture.apiKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ report: saved.id }),
     });
     expect((await json<{ report: string; report_name: string }>(runResponse)).report).toBe(saved.id);
@@ -489,7 +476,7 @@ describe('row limits', () => {
   it('a query slower than the synchronous statement timeout is a 504 pointing to the async run', async () => {
     const impatient = await startApiServer(
       {
-        ...environment.config,
+        ...fixture.environment.config,
         PORT: 0,
         SAVED_REPORT_STATEMENT_TIMEOUT_MS: 1,
         RATE_LIMIT_PER_MINUTE: 100_000,
@@ -510,7 +497,7 @@ describe('row limits', () => {
         }),
       );
       const problem = await expectProblem(
-        await savedReportsClient(impatient.url, apiKey).run(saved.id),
+        await savedReportsClient(impatient.url, fixture.apiKey).run(saved.id),
         504,
         'query_timeout',
       );

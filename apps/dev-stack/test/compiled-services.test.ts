@@ -3,9 +3,10 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, createDatabase, createTeam, seedLedger, type Database } from '@reportrun/db';
-import { createTestEnvironment, waitFor, type TestEnvironment } from '@reportrun/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as database from '@reportrun/db';
+import { seedLedger } from '@reportrun/db';
+import { apiClient, useTestFixture, waitFor } from '@reportrun/testing';
 
 // Production runs `node dist/main.js` in each service's folder. Turbo builds the services before
 // this package's tests (see turbo.json here); run `pnpm build` first when calling vitest directly.
@@ -57,61 +58,29 @@ function startCompiled(app: 'api' | 'worker', env: Record<string, string>): Comp
   };
 }
 
-interface RunView {
-  id: string;
-  status: string;
-  status_details: unknown;
-  result: { file: { size: number; rows: number; download_url: { url: string } } } | null;
-}
-
-let environment: TestEnvironment;
-let db: Database;
-let apiKey: string;
+const fixture = useTestFixture({ database, team: 'Compiled build team', seed: (db) => seedLedger(db.pool, 2_000) });
 const services: CompiledService[] = [];
-
-beforeAll(async () => {
-  environment = await createTestEnvironment();
-  db = createDatabase(environment.config.DATABASE_URL);
-  await seedLedger(db.pool, 2_000);
-  const team = await createTeam(db.prisma, 'Compiled build team');
-  apiKey = (await createApiKey(db.prisma, { teamId: team.id, livemode: false, name: 'compiled' })).secret;
-});
 
 afterAll(async () => {
   await Promise.all(services.map((service) => service.stop()));
-  await db?.close();
-  await environment?.cleanup();
 });
 
 describe('the compiled build', () => {
   it('runs the API and a worker with plain node, and together they finish a report run', async () => {
-    const api = startCompiled('api', { ...environment.env, PORT: '0' });
-    const worker = startCompiled('worker', environment.env);
+    const api = startCompiled('api', { ...fixture.environment.env, PORT: '0' });
+    const worker = startCompiled('worker', fixture.environment.env);
     services.push(api, worker);
     const apiUrl = (await api.waitForOutput(/REPORTRUN_API_URL=(\S+)/))[1]!;
     await worker.waitForOutput(/worker ready/);
 
-    const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
-    const created = await fetch(`${apiUrl}/v2/reporting/report_runs`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({
-        report: 'balance_change_from_activity.itemized.1',
-        report_parameters: { interval_start: '2025-01-01T00:00:00Z', interval_end: '2026-01-01T00:00:00Z' },
-      }),
-    });
-    expect(created.status, await created.clone().text()).toBe(200);
-    const { id } = (await created.json()) as RunView;
-
-    const run = await waitFor(
-      async () => (await (await fetch(`${apiUrl}/v2/reporting/report_runs/${id}`, { headers })).json()) as RunView,
-      (current) => current.status !== 'running',
-    );
+    const client = apiClient(apiUrl, fixture.apiKey);
+    const created = await client.createRun();
+    const run = await client.waitUntilEnded(created.id);
     expect(run.status, `${JSON.stringify(run.status_details)}\n${worker.output()}`).toBe('succeeded');
-    const download = await fetch(run.result!.file.download_url.url);
+    const download = await fetch(run.result!.file!.download_url.url);
     expect(download.status).toBe(200);
     const csv = await download.text();
-    expect(Buffer.byteLength(csv)).toBe(run.result!.file.size);
-    expect(run.result!.file.rows).toBeGreaterThan(0);
+    expect(Buffer.byteLength(csv)).toBe(run.result!.file!.size);
+    expect(run.result!.file!.rows).toBeGreaterThan(0);
   });
 });

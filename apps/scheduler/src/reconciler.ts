@@ -1,7 +1,8 @@
 import type { Logger } from '@reportrun/config';
+import type { FailureDetails } from '@reportrun/core';
 import type { PrismaClient } from '@reportrun/db';
 import { enqueueReportRun, reportRunJobId, type ReportRunQueue } from '@reportrun/queue';
-import { ReportNotFound, resolveRunTarget } from '@reportrun/runner';
+import { classifyFailure, ReportNotFound, resolveRunTarget } from '@reportrun/runner';
 import { failAbandonedRun, markRunRequeued } from '@reportrun/status';
 import {
   decideRecovery,
@@ -72,8 +73,8 @@ export async function reconcileRuns(
       summary.examined += 1;
       const job = jobPresenceOf(states[index]!);
       // The report is looked up only for a run that lost its job: the common case costs no query.
-      const reportExists = job === 'queued' || hasLiveLease(run, now) ? true : await runReportExists(deps, run);
-      const decision = decideRecovery(run, job, reportExists, settings, now);
+      const missingReport = job === 'queued' || hasLiveLease(run, now) ? null : await missingReportFailure(deps, run);
+      const decision = decideRecovery(run, job, missingReport, settings, now);
       const log = deps.logger.child({ runId: run.id, reportId: run.reportId, team: run.teamId });
       if (decision.action === 'fail') {
         if (await failAbandonedRun(deps.prisma, run.id, decision.failure, now)) {
@@ -92,15 +93,16 @@ export async function reconcileRuns(
   return summary;
 }
 
-async function runReportExists(
+/** How the run fails if its report is gone, recorded exactly as a worker meeting it would. */
+async function missingReportFailure(
   deps: ReconcilerDependencies,
   run: { reportId: string; teamId: string; livemode: boolean },
-): Promise<boolean> {
+): Promise<FailureDetails | null> {
   try {
     await resolveRunTarget(deps.prisma, run);
-    return true;
+    return null;
   } catch (error) {
-    if (error instanceof ReportNotFound) return false;
+    if (error instanceof ReportNotFound) return classifyFailure(error);
     throw error;
   }
 }
@@ -113,15 +115,21 @@ async function requeueRun(
   log: Logger,
   now: Date,
 ): Promise<boolean> {
-  // Counted before the enqueue: an attempt that fails to reach Redis still spends one of the
-  // run's requeues, so a run can never cycle forever.
-  if (!(await markRunRequeued(deps.prisma, runId, seenRequeueCount, now))) return false;
+  // The job goes back before the requeue is counted: a second scheduler that reads the run
+  // after the count then also sees the job and leaves it, so two passes at the same moment
+  // count (and enqueue) a lost run once. Adding the same job id twice is a no-op.
+  let enqueueError: unknown;
   try {
     // A job the queue gave up on still holds the run's id, and adding that id again is a no-op.
     if (job === 'abandoned') await deps.queue.remove(reportRunJobId(runId));
     await enqueueReportRun(deps.queue, runId);
   } catch (error) {
-    log.error({ err: error, job }, 'could not re-enqueue the run; the next pass tries again');
+    enqueueError = error;
+  }
+  // Counted even when Redis refused the job, so a run can never cycle forever.
+  if (!(await markRunRequeued(deps.prisma, runId, seenRequeueCount, now))) return false;
+  if (enqueueError !== undefined) {
+    log.error({ err: enqueueError, job }, 'could not re-enqueue the run; the next pass tries again');
     return false;
   }
   log.warn({ job, requeue: seenRequeueCount + 1 }, 'reconciler re-enqueued a run whose job was lost');

@@ -58,13 +58,14 @@ export type RecoveryDecision =
  * problem, not a lost run. Only a run that started and has outlived its timeout by the margin
  * is failed while it still has a job (its worker hangs or died without the stall check noticing).
  *
- * `reportExists` (from resolveRunTarget, which knows catalog and saved reports alike) is only
- * consulted for a run whose job is gone.
+ * `missingReport` is how the run would fail for want of its report (resolveRunTarget's
+ * ReportNotFound, classified as a worker would record it), or null when the report exists; it
+ * is only looked up for a run whose job is gone.
  */
 export function decideRecovery(
   run: RunUnderReview,
   job: JobPresence,
-  reportExists: boolean,
+  missingReport: FailureDetails | null,
   policy: RecoveryPolicy,
   now: Date,
 ): RecoveryDecision {
@@ -84,16 +85,7 @@ export function decideRecovery(
     }
   }
   if (job === 'queued') return { action: 'leave' };
-  if (!reportExists) {
-    return {
-      action: 'fail',
-      failure: {
-        code: 'report_not_found',
-        message: `The report '${run.reportId}' no longer exists.`,
-        retryable: false,
-      },
-    };
-  }
+  if (missingReport) return { action: 'fail', failure: missingReport };
   if (run.requeueCount >= policy.maxRequeues) {
     return {
       action: 'fail',

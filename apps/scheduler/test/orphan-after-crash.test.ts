@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLogger } from '@reportrun/config';
-import { createApiKey, createDatabase, createTeam, seedLedger, type Database } from '@reportrun/db';
+import * as database from '@reportrun/db';
+import { seedLedger } from '@reportrun/db';
 import {
   createStorageFromConfig,
   listObjectKeys,
@@ -9,25 +10,9 @@ import {
   runResultPrefix,
   type Storage,
 } from '@reportrun/storage';
-import {
-  createTestEnvironment,
-  pendingMultipartUploads,
-  startApi,
-  startWorker,
-  waitFor,
-  type ServiceProcess,
-  type TestEnvironment,
-} from '@reportrun/testing';
+import { pendingMultipartUploads, startWorker, useTestFixture, waitFor, type ServiceProcess } from '@reportrun/testing';
 import { startScheduler, type RunningScheduler } from '../src/index.ts';
-import { apiClient, ended, type ApiClient } from './service-stack.ts';
-
-let environment: TestEnvironment;
-let db: Database;
-let storage: Storage;
-let client: ApiClient;
-let teamId: string;
-let scheduler: RunningScheduler | undefined;
-const services: ServiceProcess[] = [];
+import { ended } from './service-stack.ts';
 
 // Short locks and leases so a killed worker's run is handed on in seconds, not the production 30 s.
 const fastRecovery = {
@@ -36,42 +21,43 @@ const fastRecovery = {
   WORKER_LEASE_SECONDS: '3',
 };
 
-beforeAll(async () => {
-  environment = await createTestEnvironment();
-  db = createDatabase(environment.config.DATABASE_URL);
-  storage = createStorageFromConfig(environment.config);
+const fixture = useTestFixture({
+  database,
+  team: 'Crash cleanup team',
   // About 14 MB of CSV: the upload opens after the first 8 MiB part and stays open while the
   // rest streams, which is the window the worker is killed in.
-  await seedLedger(db.pool, 120_000);
-  teamId = (await createTeam(db.prisma, 'Crash cleanup team')).id;
-  const apiKey = (await createApiKey(db.prisma, { teamId, livemode: false, name: 'crash' })).secret;
-  const api = await startApi(environment.env);
-  services.push(api.service);
-  client = apiClient(api.url, apiKey);
+  seed: (db) => seedLedger(db.pool, 120_000),
+  api: true,
+});
+const { client } = fixture;
+let storage: Storage;
+let scheduler: RunningScheduler | undefined;
+const services: ServiceProcess[] = [];
+
+beforeAll(() => {
+  storage = createStorageFromConfig(fixture.environment.config);
 });
 
 afterAll(async () => {
   await scheduler?.close();
   await Promise.all(services.map((service) => service.stop('SIGKILL')));
   storage?.s3.destroy();
-  await db?.close();
-  await environment?.cleanup();
 });
 
 it('a worker killed mid-upload leaves nothing behind once the run is retried, and the retry’s result stays', async () => {
   // The cleanup runs all along with no grace: it must never disturb the upload of the attempt
   // that is alive, only the dead one's.
   scheduler = await startScheduler(
-    { ...environment.config, ORPHAN_CLEANUP_INTERVAL_SECONDS: 0.2, ORPHAN_GRACE_SECONDS: 0 },
+    { ...fixture.environment.config, ORPHAN_CLEANUP_INTERVAL_SECONDS: 0.2, ORPHAN_GRACE_SECONDS: 0 },
     createLogger('orphan-crash-test', 'silent'),
   );
-  const doomed = await startWorker({ ...environment.env, ...fastRecovery });
+  const doomed = await startWorker({ ...fixture.environment.env, ...fastRecovery });
   services.push(doomed);
   const created = await client.createRun();
-  const prefix = runResultPrefix(teamId, created.id);
+  const prefix = runResultPrefix(fixture.teamId, created.id);
 
   const [openKey] = await waitFor(
-    () => pendingMultipartUploads(environment.config, prefix),
+    () => pendingMultipartUploads(fixture.environment.config, prefix),
     (keys) => keys.length === 1,
     { intervalMs: 20, timeoutMs: 30_000 },
   );
@@ -79,18 +65,18 @@ it('a worker killed mid-upload leaves nothing behind once the run is retried, an
   // SIGKILL: the worker gets no chance to abort its upload.
   await doomed.stop('SIGKILL');
 
-  services.push(await startWorker({ ...environment.env, ...fastRecovery }));
+  services.push(await startWorker({ ...fixture.environment.env, ...fastRecovery }));
   const run = await waitFor(() => client.getRun(created.id), ended, { timeoutMs: 60_000 });
   expect(run.status, JSON.stringify(run.status_details)).toBe('succeeded');
   expect(run.attempts).toBe(2);
 
   // The first attempt's upload goes once a newer attempt has started.
   await waitFor(
-    () => pendingMultipartUploads(environment.config, prefix),
+    () => pendingMultipartUploads(fixture.environment.config, prefix),
     (keys) => keys.length === 0,
     { timeoutMs: 15_000 },
   );
-  const stored = await db.prisma.reportRun.findUniqueOrThrow({ where: { id: created.id } });
+  const stored = await fixture.db.prisma.reportRun.findUniqueOrThrow({ where: { id: created.id } });
   expect(parseRunResultKey(stored.fileObjectKey!)?.attempt).toBe(2);
   expect(await listObjectKeys(storage, prefix)).toEqual([stored.fileObjectKey]);
   const download = await fetch((await presignDownload(storage, stored.fileObjectKey!, 60)).url);

@@ -10,10 +10,10 @@ import * as database from '@reportrun/db';
 import type { ReportRun } from '@reportrun/db';
 import {
   createReportRun,
-  markRunActive,
   markRunFailed,
-  markRunSucceeded,
   startAttempt,
+  succeedAttempt,
+  type AttemptLease,
 } from '@reportrun/status';
 import {
   createStorageFromConfig,
@@ -28,7 +28,7 @@ import {
   waitFor,
 } from '@reportrun/testing';
 import { cleanUpOrphans, startScheduler, type OrphanCleanupSettings } from '../src/index.ts';
-import { itemizedReport, wholeLedgerNormalized } from './service-stack.ts';
+import { itemizedReport, startAttempts, wholeLedgerNormalized } from './service-stack.ts';
 
 // No worker runs here: each test leaves the bucket and the database as a crash, a lost race or
 // a storage outage would, then runs the cleanup and reads what is left.
@@ -62,10 +62,13 @@ async function newRun(): Promise<ReportRun> {
   });
 }
 
-/** A run that `attempts` workers have started, as `markRunActive` counts them. */
+/** The live lease of each run started below, so the test can finish the run as its attempt. */
+const leases = new Map<string, AttemptLease>();
+
+/** A run that `attempts` workers have started, each earlier one dead; the last one holds it. */
 async function startedRun(attempts: number): Promise<ReportRun> {
   const run = await newRun();
-  for (let attempt = 0; attempt < attempts; attempt += 1) await markRunActive(fixture.db.prisma, run.id);
+  leases.set(run.id, await startAttempts(fixture.db, run.id, attempts));
   return fixture.db.prisma.reportRun.findUniqueOrThrow({ where: { id: run.id } });
 }
 
@@ -87,7 +90,7 @@ async function startUpload(key: string): Promise<string> {
 }
 
 const succeed = (run: ReportRun, objectKey: string) =>
-  markRunSucceeded(fixture.db.prisma, run.id, { contentType: 'csv', objectKey, size: 14, rows: 1 });
+  succeedAttempt(fixture.db.prisma, leases.get(run.id)!, { contentType: 'csv', objectKey, size: 14, rows: 1 });
 const fail = (run: ReportRun) =>
   markRunFailed(fixture.db.prisma, run.id, { code: 'query_failed', message: 'simulated', retryable: false });
 

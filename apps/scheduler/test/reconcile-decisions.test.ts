@@ -12,17 +12,16 @@ import {
 } from '@reportrun/queue';
 import {
   createReportRun,
-  markRunActive,
   markRunCanceled,
   markRunFailed,
-  markRunSucceeded,
+  succeedAttempt,
   startAttempt,
 } from '@reportrun/status';
 import { savedQuerySchema } from '@reportrun/core';
 import { resolveSavedQuery } from '@reportrun/reports';
 import { useTestFixture, waitFor } from '@reportrun/testing';
 import { reconcileRuns, type ReconcilerSettings } from '../src/index.ts';
-import { itemizedReport, wholeLedgerNormalized } from './service-stack.ts';
+import { itemizedReport, lapseLease, startAttempts, wholeLedgerNormalized } from './service-stack.ts';
 
 // No worker runs in this file: each test arranges the database and the queue as a failure
 // would leave them, runs one reconciler pass in-process, and reads what it did.
@@ -185,7 +184,7 @@ describe('the reconciler fails runs that can no longer finish, with a stable cod
       status: 'failed',
       statusDetails: {
         code: 'report_not_found',
-        message: "The report 'balance_change_from_activity.retired.1' no longer exists.",
+        message: "The report 'balance_change_from_activity.retired.1' is no longer in the catalog.",
         retryable: false,
       },
     });
@@ -198,12 +197,15 @@ describe('the reconciler fails runs that can no longer finish, with a stable cod
     const workerHung = await runWithoutJob(10);
     await enqueueReportRun(queue, workerHung.id);
     for (const run of [jobLost, workerHung]) {
-      await markRunActive(fixture.db.prisma, run.id);
+      // Its worker stopped renewing: a live lease would keep the reconciler away (tested below).
+      await startAttempts(fixture.db, run.id, 1);
+      await lapseLease(fixture.db, run.id);
       await fixture.db.prisma.reportRun.update({ where: { id: run.id }, data: { activeAt: overdue } });
     }
     // Started recently: still within its time limit, so only re-enqueued.
     const withinLimit = await runWithoutJob(10);
-    await markRunActive(fixture.db.prisma, withinLimit.id);
+    await startAttempts(fixture.db, withinLimit.id, 1);
+    await lapseLease(fixture.db, withinLimit.id);
 
     await reconcile();
     for (const run of [jobLost, workerHung]) {
@@ -236,7 +238,8 @@ describe('the reconciler fails runs that can no longer finish, with a stable cod
 describe('the reconciler leaves alone what is not lost', () => {
   it('never touches terminal runs, fresh runs, or runs waiting in the queue', async () => {
     const succeeded = await runWithoutJob(30);
-    await markRunSucceeded(fixture.db.prisma, succeeded.id, { contentType: 'csv', objectKey: 'k', size: 1, rows: 1 });
+    const lease = await startAttempts(fixture.db, succeeded.id, 1);
+    await succeedAttempt(fixture.db.prisma, lease, { contentType: 'csv', objectKey: 'k', size: 1, rows: 1 });
     const failed = await runWithoutJob(30);
     await markRunFailed(fixture.db.prisma, failed.id, { code: 'query_failed', message: 'm', retryable: false });
     const canceled = await runWithoutJob(30);

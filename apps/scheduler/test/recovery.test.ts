@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { savedQuerySchema } from '@reportrun/core';
-import { createApiKey, createDatabase, createSavedReport, createTeam, seedLedger, type Database } from '@reportrun/db';
+import * as database from '@reportrun/db';
+import { createSavedReport, seedLedger } from '@reportrun/db';
 import { resolveSavedQuery } from '@reportrun/reports';
 import {
   createRedisConnection,
@@ -10,71 +11,42 @@ import {
 } from '@reportrun/queue';
 import { createReportRun } from '@reportrun/status';
 import {
-  createTestEnvironment,
   deleteRedisKeys,
-  spawnService,
+  startScheduler,
+  startWorker,
+  useTestFixture,
   waitFor,
   type ServiceProcess,
-  type TestEnvironment,
 } from '@reportrun/testing';
-import {
-  apiClient,
-  ended,
-  itemizedReport,
-  lockLedger,
-  serviceDirectory,
-  wholeLedgerNormalized,
-  type ApiClient,
-} from './service-stack.ts';
-
-let environment: TestEnvironment;
-let db: Database;
-let client: ApiClient;
-let teamId: string;
-let apiKeyId: string;
-const services: ServiceProcess[] = [];
+import { ended, itemizedReport, lockLedger, wholeLedgerNormalized } from './service-stack.ts';
 
 // Workers: two processes of two slots each. Scheduler: a pass every half second, and a grace
 // period long enough for runs that were mid-COPY at the flush to finish on their own first.
 const workerSlots = 2 * 2;
-const schedulerEnv = { RECONCILE_INTERVAL_SECONDS: '0.5', RECONCILE_GRACE_SECONDS: '3', LOG_LEVEL: 'info' };
+const schedulerEnv = { RECONCILE_INTERVAL_SECONDS: '0.5', RECONCILE_GRACE_SECONDS: '3' };
+
+const fixture = useTestFixture({ database, team: 'Recovery team', seed: (db) => seedLedger(db.pool, 5_000), api: true });
+const { client } = fixture;
+const services: ServiceProcess[] = [];
 
 beforeAll(async () => {
-  environment = await createTestEnvironment();
-  db = createDatabase(environment.config.DATABASE_URL);
-  await seedLedger(db.pool, 5_000);
-  teamId = (await createTeam(db.prisma, 'Recovery team')).id;
-  const apiKey = await createApiKey(db.prisma, { teamId, livemode: false, name: 'recovery' });
-  apiKeyId = apiKey.id;
-
-  const start = (directory: string, env: Record<string, string>) => {
-    const service = spawnService('src/main.ts', { cwd: directory, env: { ...environment.env, ...env } });
-    services.push(service);
-    return service;
-  };
-  const api = start(serviceDirectory.api, { PORT: '0' });
-  const workers = [1, 2].map(() =>
-    start(serviceDirectory.worker, { WORKER_CONCURRENCY: '2', LOG_LEVEL: 'info' }),
+  const env = fixture.environment.env;
+  // The processes compile and connect side by side; the fixture's API is already up.
+  services.push(
+    ...(await Promise.all([
+      startWorker({ ...env, WORKER_CONCURRENCY: '2' }),
+      startWorker({ ...env, WORKER_CONCURRENCY: '2' }),
+      startScheduler({ ...env, ...schedulerEnv }),
+    ])),
   );
-  const scheduler = start(serviceDirectory.scheduler, schedulerEnv);
-  // Four processes compile and connect at once; on a busy two-core machine that takes a while.
-  const startupMs = 90_000;
-  const [apiUrl] = await Promise.all([
-    api.waitForOutput(/REPORTRUN_API_URL=(\S+)/, startupMs).then((match) => match[1]!),
-    ...workers.map((worker) => worker.waitForOutput(/worker ready/, startupMs)),
-    scheduler.waitForOutput(/scheduler ready/, startupMs),
-  ]);
-  client = apiClient(apiUrl, apiKey.secret);
-}, 120_000);
+});
 
 afterAll(async () => {
   await Promise.all(services.map((service) => service.stop()));
-  await db?.close();
-  await environment?.cleanup();
 });
 
 const readRuns = (ids: string[]) =>
-  db.prisma.reportRun.findMany({
+  fixture.db.prisma.reportRun.findMany({
     where: { id: { in: ids } },
     select: { id: true, status: true, activeAt: true, requeueCount: true, attempts: true, statusDetails: true },
   });
@@ -89,7 +61,7 @@ async function expectDownloadable(id: string): Promise<void> {
 
 describe('the reconciler puts runs back in the queue when their jobs are lost', () => {
   it('every run still ends in a terminal state after the queue loses its keys under a dozen in-flight runs', async () => {
-    const ledger = await lockLedger(environment.config.DATABASE_URL);
+    const ledger = await lockLedger(fixture.environment.config.DATABASE_URL);
     try {
       const created = await Promise.all(Array.from({ length: 12 }, () => client.createRun()));
       const ids = created.map((run) => run.id);
@@ -103,7 +75,7 @@ describe('the reconciler puts runs back in the queue when their jobs are lost', 
 
       // What a Redis restart without persistence does to this deployment (and only to it).
       const flushedAt = Date.now();
-      await deleteRedisKeys(environment.env.REDIS_URL!, environment.config.QUEUE_PREFIX);
+      await deleteRedisKeys(fixture.environment.env.REDIS_URL!, fixture.environment.config.QUEUE_PREFIX);
       // Keep the exports blocked until the reconciler has re-enqueued every queued run: by then
       // it has also looked at the runs mid-COPY (older than its grace, jobs gone, leases live).
       await waitFor(
@@ -146,18 +118,18 @@ describe('the reconciler puts runs back in the queue when their jobs are lost', 
 
   it('a run whose enqueue failed is re-enqueued and succeeds', async () => {
     // The API inserted the run, then could not reach Redis and died before it could say so.
-    const run = await createReportRun(db.prisma, {
-      teamId,
+    const run = await createReportRun(fixture.db.prisma, {
+      teamId: fixture.teamId,
       livemode: false,
       reportId: itemizedReport,
       reportName: 'Balance change from activity, itemized',
       reportParameters: wholeLedgerNormalized,
       resultOptions: { compress_file: false },
       timeoutSeconds: 600,
-      createdBy: apiKeyId,
+      createdBy: fixture.apiKeyId,
     });
     const unreachable = createRedisConnection('redis://127.0.0.1:1', 'producer');
-    const deadQueue = createReportRunQueue(unreachable, environment.config.QUEUE_PREFIX);
+    const deadQueue = createReportRunQueue(unreachable, fixture.environment.config.QUEUE_PREFIX);
     try {
       await expect(enqueueReportRun(deadQueue, run.id, { timeoutMs: 500 })).rejects.toBeInstanceOf(
         QueueUnavailable,
@@ -172,13 +144,13 @@ describe('the reconciler puts runs back in the queue when their jobs are lost', 
     expect(finished.status, JSON.stringify(finished.status_details)).toBe('succeeded');
     expect(finished.attempts).toBe(1);
     await expectDownloadable(run.id);
-    const stored = await db.prisma.reportRun.findUniqueOrThrow({ where: { id: run.id } });
+    const stored = await fixture.db.prisma.reportRun.findUniqueOrThrow({ where: { id: run.id } });
     expect(stored.requeueCount).toBe(1);
     process.stdout.write(`a run that was never enqueued succeeded ${recoveryMs} ms after it was created\n`);
   });
 
   it('a saved-report run whose job is lost is re-enqueued and succeeds', async () => {
-    const saved = await createSavedReport(db.prisma, { teamId, livemode: false }, {
+    const saved = await createSavedReport(fixture.db.prisma, { teamId: fixture.teamId, livemode: false }, {
       name: 'Ledger by currency',
       definition: resolveSavedQuery(
         savedQuerySchema.parse({
@@ -190,19 +162,19 @@ describe('the reconciler puts runs back in the queue when their jobs are lost', 
       ).normalized,
     });
     // Recorded, but its job never reached the queue (or the queue lost it).
-    const run = await createReportRun(db.prisma, {
-      teamId,
+    const run = await createReportRun(fixture.db.prisma, {
+      teamId: fixture.teamId,
       livemode: false,
       reportId: saved.id,
       reportName: saved.name,
       reportParameters: {},
       resultOptions: { compress_file: false },
       timeoutSeconds: 600,
-      createdBy: apiKeyId,
+      createdBy: fixture.apiKeyId,
     });
     const finished = await waitFor(() => client.getRun(run.id), ended, { timeoutMs: 20_000 });
     expect(finished.status, JSON.stringify(finished.status_details)).toBe('succeeded');
     await expectDownloadable(run.id);
-    expect((await db.prisma.reportRun.findUniqueOrThrow({ where: { id: run.id } })).requeueCount).toBe(1);
+    expect((await fixture.db.prisma.reportRun.findUniqueOrThrow({ where: { id: run.id } })).requeueCount).toBe(1);
   });
 });

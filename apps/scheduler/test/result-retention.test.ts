@@ -1,20 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, createDatabase, createTeam, seedLedger, type Database } from '@reportrun/db';
+import * as database from '@reportrun/db';
+import { seedLedger } from '@reportrun/db';
 import { createStorageFromConfig, presignDownload, type Storage } from '@reportrun/storage';
-import {
-  createTestEnvironment,
-  spawnService,
-  waitFor,
-  type ServiceProcess,
-  type TestEnvironment,
-} from '@reportrun/testing';
-import { apiClient, ended, serviceDirectory, type ApiClient } from './service-stack.ts';
-
-let environment: TestEnvironment;
-let db: Database;
-let storage: Storage;
-let client: ApiClient;
-const services: ServiceProcess[] = [];
+import { startScheduler, useTestFixture, waitFor, type ServiceProcess } from '@reportrun/testing';
+import { ended } from './service-stack.ts';
 
 // Results live three seconds; the sweep looks every half second.
 const retentionSeconds = 3;
@@ -23,41 +12,27 @@ const retentionEnv = {
   RETENTION_SWEEP_INTERVAL_SECONDS: '0.5',
 };
 
-beforeAll(async () => {
-  environment = await createTestEnvironment();
-  db = createDatabase(environment.config.DATABASE_URL);
-  storage = createStorageFromConfig(environment.config);
-  await seedLedger(db.pool, 2_000);
-  const teamId = (await createTeam(db.prisma, 'Retention team')).id;
-  const apiKey = (await createApiKey(db.prisma, { teamId, livemode: false, name: 'retention' })).secret;
+const fixture = useTestFixture({
+  database,
+  team: 'Retention team',
+  seed: (db) => seedLedger(db.pool, 2_000),
+  api: retentionEnv,
+  worker: retentionEnv,
+});
+const { client } = fixture;
+let storage: Storage;
+let scheduler: ServiceProcess;
 
-  const start = (directory: string, env: Record<string, string> = {}) => {
-    const service = spawnService('src/main.ts', {
-      cwd: directory,
-      env: { ...environment.env, ...retentionEnv, ...env },
-    });
-    services.push(service);
-    return service;
-  };
-  const api = start(serviceDirectory.api, { PORT: '0' });
-  const worker = start(serviceDirectory.worker, { LOG_LEVEL: 'info' });
-  const scheduler = start(serviceDirectory.scheduler, { LOG_LEVEL: 'info' });
-  const [apiUrl] = await Promise.all([
-    api.waitForOutput(/REPORTRUN_API_URL=(\S+)/).then((match) => match[1]!),
-    worker.waitForOutput(/worker ready/),
-    scheduler.waitForOutput(/scheduler ready/),
-  ]);
-  client = apiClient(apiUrl, apiKey);
+beforeAll(async () => {
+  storage = createStorageFromConfig(fixture.environment.config);
+  scheduler = await startScheduler({ ...fixture.environment.env, ...retentionEnv });
 });
 
 afterAll(async () => {
-  await Promise.all(services.map((service) => service.stop()));
+  await scheduler?.stop();
   storage?.s3.destroy();
-  await db?.close();
-  await environment?.cleanup();
 });
 
-/** What the bucket answers for a key, asked with a freshly signed GET. */
 async function storageStatus(objectKey: string): Promise<number> {
   const response = await fetch((await presignDownload(storage, objectKey, 60)).url);
   await response.arrayBuffer();
@@ -69,7 +44,7 @@ describe('result retention', () => {
     const created = await client.createRun();
     const succeeded = await waitFor(() => client.getRun(created.id), ended);
     expect(succeeded.status, JSON.stringify(succeeded.status_details)).toBe('succeeded');
-    const stored = await db.prisma.reportRun.findUniqueOrThrow({ where: { id: created.id } });
+    const stored = await fixture.db.prisma.reportRun.findUniqueOrThrow({ where: { id: created.id } });
     const objectKey = stored.fileObjectKey!;
     // The worker stamps the expiry when the run succeeds, and no link outlives the file.
     expect(stored.fileExpiresAt!.getTime()).toBe(stored.succeededAt!.getTime() + retentionSeconds * 1000);
@@ -92,7 +67,7 @@ describe('result retention', () => {
     expect(Date.now()).toBeGreaterThanOrEqual(stored.fileExpiresAt!.getTime());
 
     const swept = await waitFor(
-      () => db.prisma.reportRun.findUniqueOrThrow({ where: { id: created.id } }),
+      () => fixture.db.prisma.reportRun.findUniqueOrThrow({ where: { id: created.id } }),
       (run) => run.fileObjectKey === null,
       { timeoutMs: 10_000 },
     );
@@ -110,14 +85,14 @@ describe('result retention', () => {
     const created = await client.createRun();
     await waitFor(() => client.getRun(created.id), ended);
     // As left by a worker that predates expiry stamps.
-    const [unstamped] = await db.prisma.reportRun.updateManyAndReturn({
+    const [unstamped] = await fixture.db.prisma.reportRun.updateManyAndReturn({
       where: { id: created.id, status: 'succeeded' },
       data: { fileExpiresAt: null },
     });
     const objectKey = unstamped!.fileObjectKey!;
 
     const swept = await waitFor(
-      () => db.prisma.reportRun.findUniqueOrThrow({ where: { id: created.id } }),
+      () => fixture.db.prisma.reportRun.findUniqueOrThrow({ where: { id: created.id } }),
       (run) => run.fileObjectKey === null,
       { timeoutMs: 15_000 },
     );

@@ -1,7 +1,4 @@
 export {
-  markRunActive,
-  updateRunProgress,
-  markRunSucceeded,
   markRunFailed,
   markRunCanceled,
   type RunFile,

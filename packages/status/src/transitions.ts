@@ -1,10 +1,11 @@
-import type { FailureDetails, FileContentType, ProgressDetails } from '@reportrun/core';
+import type { FailureDetails, FileContentType } from '@reportrun/core';
 import type { PrismaClient, ReportRun } from '@reportrun/db';
 
 /**
- * The run state machine. Every transition is one conditional UPDATE (`… WHERE status =
- * 'running'`), so a late or duplicate worker can never overwrite a terminal state: whoever
- * loses the race gets `null` back and must stop.
+ * The transitions the API owns: failing a run it could not enqueue, and canceling. Each is one
+ * conditional UPDATE (`… WHERE status = 'running'`), so it can never overwrite a terminal state
+ * written by an attempt: whoever loses the race gets `null` back. A worker's own writes live in
+ * attempts.ts, fenced by its lease.
  */
 
 export interface RunFile {
@@ -12,62 +13,6 @@ export interface RunFile {
   objectKey: string;
   size: number;
   rows: number;
-}
-
-/** A worker starts (or restarts) the run: first start stamps `active_at`; every start counts. */
-export async function markRunActive(prisma: PrismaClient, runId: string): Promise<ReportRun | null> {
-  const rows = await prisma.$queryRaw<{ id: string }[]>`
-    UPDATE "public"."report_runs"
-       SET active_at = COALESCE(active_at, now()),
-           attempts = attempts + 1,
-           status_details = ${JSON.stringify({ stage: 'querying' } satisfies ProgressDetails)}::jsonb
-     WHERE id = ${runId} AND status = 'running'
- RETURNING id`;
-  if (rows.length === 0) return null;
-  return prisma.reportRun.findUnique({ where: { id: runId } });
-}
-
-export async function updateRunProgress(
-  prisma: PrismaClient,
-  runId: string,
-  progress: ProgressDetails,
-): Promise<boolean> {
-  const { count } = await prisma.reportRun.updateMany({
-    where: { id: runId, status: 'running' },
-    data: { statusDetails: progress },
-  });
-  return count === 1;
-}
-
-/**
- * With `resultRetentionSeconds`, the file's expiry is stamped as succeeded_at + retention, so
- * the API can tell when it lapses; without it, the scheduler's retention sweep falls back on
- * its own RESULT_RETENTION_SECONDS.
- */
-export async function markRunSucceeded(
-  prisma: PrismaClient,
-  runId: string,
-  file: RunFile,
-  { resultRetentionSeconds }: { resultRetentionSeconds?: number } = {},
-): Promise<ReportRun | null> {
-  const succeededAt = new Date();
-  const [run] = await prisma.reportRun.updateManyAndReturn({
-    where: { id: runId, status: 'running' },
-    data: {
-      status: 'succeeded',
-      succeededAt,
-      fileExpiresAt:
-        resultRetentionSeconds === undefined
-          ? null
-          : new Date(succeededAt.getTime() + resultRetentionSeconds * 1000),
-      statusDetails: {},
-      fileContentType: file.contentType,
-      fileObjectKey: file.objectKey,
-      fileSize: BigInt(file.size),
-      fileRows: BigInt(file.rows),
-    },
-  });
-  return run ?? null;
 }
 
 export async function markRunFailed(

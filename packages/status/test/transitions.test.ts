@@ -4,23 +4,26 @@ import type { Database } from '@reportrun/db';
 import { useTestFixture } from '@reportrun/testing';
 import {
   createReportRun,
-  markRunActive,
+  failAttempt,
   markRunCanceled,
   markRunFailed,
-  markRunSucceeded,
+  startAttempt,
+  succeedAttempt,
+  type AttemptLease,
   type RunFile,
 } from '../src/index.ts';
 
-// Two clients with their own pools stand for two worker processes: the fixture's and workerB.
+// Two clients with their own pools stand for two processes: a worker (the fixture's) and the API
+// (apiProcess), each writing through its own connection as they do in production.
 const fixture = useTestFixture({ database, team: 'Status team' });
-let workerB: Database;
+let apiProcess: Database;
 
 beforeAll(() => {
-  workerB = database.createDatabase(fixture.environment.config.DATABASE_URL);
+  apiProcess = database.createDatabase(fixture.environment.config.DATABASE_URL);
 });
 
 afterAll(async () => {
-  await workerB?.close();
+  await apiProcess?.close();
 });
 
 const newRun = () =>
@@ -36,6 +39,14 @@ const newRun = () =>
   });
 
 const file = (objectKey: string): RunFile => ({ contentType: 'csv', objectKey, size: 10, rows: 1 });
+const stored = (id: string) => fixture.db.prisma.reportRun.findUniqueOrThrow({ where: { id } });
+
+async function startedRun(): Promise<AttemptLease> {
+  const run = await newRun();
+  const start = await startAttempt(fixture.db.prisma, run.id, { owner: 'worker-a', leaseSeconds: 30, maxCrashes: 1 });
+  if (start.outcome !== 'started') throw new Error(`expected a start, got ${start.outcome}`);
+  return start.lease;
+}
 
 describe('run status transitions', () => {
   it('a new run is running and queued', async () => {
@@ -46,47 +57,41 @@ describe('run status transitions', () => {
     expect(run.attempts).toBe(0);
   });
 
-  it('when two workers race to finish the same run, exactly one wins', async () => {
+  it('when a cancel and the attempt finishing race, exactly one wins and the row agrees with it', async () => {
     for (let round = 0; round < 20; round += 1) {
-      const run = await newRun();
-      const results = await Promise.all([
-        markRunSucceeded(fixture.db.prisma, run.id, file('a')),
-        markRunSucceeded(workerB.prisma, run.id, file('b')),
+      const lease = await startedRun();
+      const [succeeded, canceled] = await Promise.all([
+        succeedAttempt(fixture.db.prisma, lease, file(`round-${round}`)),
+        markRunCanceled(apiProcess.prisma, lease.runId, 'key_test'),
       ]);
-      const winners = results.filter((result) => result !== null);
-      expect(winners).toHaveLength(1);
-      const stored = await fixture.db.prisma.reportRun.findUniqueOrThrow({ where: { id: run.id } });
-      expect(stored.status).toBe('succeeded');
-      expect(stored.fileObjectKey).toBe(winners[0]!.fileObjectKey);
+      expect([succeeded, canceled].filter((result) => result !== null)).toHaveLength(1);
+      const row = await stored(lease.runId);
+      expect(row.status).toBe(succeeded ? 'succeeded' : 'canceled');
+      expect(row.fileObjectKey).toBe(succeeded ? `round-${round}` : null);
     }
   });
 
-  it('a canceled run never becomes succeeded or failed', async () => {
-    const run = await newRun();
-    expect(await markRunCanceled(fixture.db.prisma, run.id, 'key_test')).not.toBeNull();
-    expect(await markRunSucceeded(workerB.prisma, run.id, file('late'))).toBeNull();
-    expect(await markRunFailed(workerB.prisma, run.id, { code: 'x', message: 'y', retryable: false })).toBeNull();
-    expect(await markRunActive(workerB.prisma, run.id)).toBeNull();
-    const stored = await fixture.db.prisma.reportRun.findUniqueOrThrow({ where: { id: run.id } });
-    expect(stored).toMatchObject({ status: 'canceled', canceledBy: 'key_test', fileObjectKey: null, succeededAt: null });
-    expect(stored.canceledAt).toBeInstanceOf(Date);
+  it('a canceled run never becomes succeeded or failed, and no attempt starts on it', async () => {
+    const lease = await startedRun();
+    expect(await markRunCanceled(apiProcess.prisma, lease.runId, 'key_test')).not.toBeNull();
+    expect(await succeedAttempt(fixture.db.prisma, lease, file('late'))).toBeNull();
+    expect(await failAttempt(fixture.db.prisma, lease, { code: 'x', message: 'y', retryable: false })).toBeNull();
+    expect(await markRunFailed(apiProcess.prisma, lease.runId, { code: 'x', message: 'y', retryable: false })).toBeNull();
+    expect(await startAttempt(fixture.db.prisma, lease.runId, { owner: 'worker-b', leaseSeconds: 30, maxCrashes: 1 })).toEqual({
+      outcome: 'skipped',
+    });
+    const row = await stored(lease.runId);
+    expect(row).toMatchObject({ status: 'canceled', canceledBy: 'key_test', fileObjectKey: null, succeededAt: null });
+    expect(row.canceledAt).toBeInstanceOf(Date);
   });
 
-  it('starting a run stamps active_at once and counts every attempt', async () => {
-    const run = await newRun();
-    const first = await markRunActive(fixture.db.prisma, run.id);
-    const second = await markRunActive(workerB.prisma, run.id);
-    expect(first!.attempts).toBe(1);
-    expect(second!.attempts).toBe(2);
-    expect(second!.activeAt!.getTime()).toBe(first!.activeAt!.getTime());
-    expect(second!.statusDetails).toEqual({ stage: 'querying' });
-  });
-
-  it('a failed run keeps its failure details and cannot be failed or finished again', async () => {
-    const run = await newRun();
-    const failed = await markRunFailed(fixture.db.prisma, run.id, { code: 'timeout', message: 'too slow', retryable: false });
+  it('a failed run keeps its failure details and cannot be failed, canceled or finished again', async () => {
+    const lease = await startedRun();
+    const failed = await markRunFailed(apiProcess.prisma, lease.runId, { code: 'timeout', message: 'too slow', retryable: false });
     expect(failed).toMatchObject({ status: 'failed', statusDetails: { code: 'timeout', message: 'too slow', retryable: false } });
-    expect(await markRunFailed(workerB.prisma, run.id, { code: 'other', message: 'm', retryable: true })).toBeNull();
-    expect(await markRunSucceeded(workerB.prisma, run.id, file('late'))).toBeNull();
+    expect(await markRunFailed(apiProcess.prisma, lease.runId, { code: 'other', message: 'm', retryable: true })).toBeNull();
+    expect(await markRunCanceled(apiProcess.prisma, lease.runId, 'key_test')).toBeNull();
+    expect(await succeedAttempt(fixture.db.prisma, lease, file('late'))).toBeNull();
+    expect(await stored(lease.runId)).toMatchObject({ status: 'failed', statusDetails: { code: 'timeout' }, fileObjectKey: null });
   });
 });

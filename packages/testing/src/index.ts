@@ -14,7 +14,7 @@ export {
   type WallClock,
 } from './wall-clock.ts';
 export { pendingMultipartUploads } from './multipart-uploads.ts';
-export { appDirectory, spawnApp, startApi, startWorker, lockLedger, type AppName } from './service-processes.ts';
+export { appDirectory, spawnApp, startApi, startScheduler, startWorker, lockLedger, type AppName } from './service-processes.ts';
 export {
   useTestFixture,
   apiClient,

@@ -27,6 +27,13 @@ export async function startWorker(env: Record<string, string>): Promise<ServiceP
   return service;
 }
 
+/** Starts the scheduler and resolves once its tasks run (its ready line needs info-level logs). */
+export async function startScheduler(env: Record<string, string>): Promise<ServiceProcess> {
+  const service = spawnApp('scheduler', { LOG_LEVEL: 'info', ...env });
+  await service.waitForOutput(/scheduler ready/);
+  return service;
+}
+
 /**
  * Holds an exclusive lock on the demo ledger, so every run's COPY waits inside Postgres until
  * released: a deterministic "query still running" for cancel, timeout and crash tests.
