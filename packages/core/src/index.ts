@@ -14,6 +14,7 @@ export {
   ResultTooLarge,
   QueryTimeout,
   SavedReportInvalid,
+  SavedReportNotSynchronous,
   ReportNotFound,
   type ReportLookup,
   type AllowedAction,
@@ -39,12 +40,9 @@ export {
 } from './schemas/data-scope.ts';
 export {
   relativePeriodSchema,
-  fixedTimeRangeSchema,
-  relativeTimeRangeSchema,
   timeRangeSchema,
   maxRelativeHours,
   type RelativePeriod,
-  type FixedTimeRange,
   type RelativeTimeRange,
   type TimeRange,
 } from './schemas/time-range.ts';
@@ -119,6 +117,9 @@ export {
   updateSavedReportRequestSchema,
   savedReportSchema,
   savedReportListLimit,
+  savedReportIdPattern,
+  savedCatalogReportSchema,
+  type SavedCatalogReport,
   listSavedReportsQuerySchema,
   savedReportListSchema,
   deletedSavedReportSchema,

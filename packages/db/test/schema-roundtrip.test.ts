@@ -127,6 +127,9 @@ const reportRun: AllScalars<Prisma.ReportRunUncheckedCreateInput, typeof Prisma.
   leaseAttempt: 2,
   leaseExpiresAt: new Date('2024-01-03T00:00:30.007Z'),
   crashCount: 1,
+  userId: null,
+  dataScope: { currency: ['eur', 'usd'], customer: [] },
+  summary: '3 rows, 120 B; eur net 1.00',
 };
 
 const idempotencyKey: AllScalars<

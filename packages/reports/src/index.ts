@@ -6,6 +6,12 @@ export { neutraliseFormulaSql, formulaTriggerCharacters } from './formula-escape
 export { resolveTimeZone } from './time-zone.ts';
 export { scopingFields, validateDataScope, scopeConditions, type ScopingField } from './data-scope.ts';
 export { resolveTimeRange, type ResolvedTimeRange } from './relative-time-range.ts';
+export {
+  isSavedCatalogDefinition,
+  resolveSavedCatalogReport,
+  savedCatalogRunParameters,
+  type SavedCatalogDefinition,
+} from './saved-catalog-report.ts';
 export { reportingCategories, supportedInterval, defaultTimeZone } from './catalog/common-parameters.ts';
 export { majorUnitsSql, zeroDecimalCurrencies } from './money.ts';
 export type {
@@ -31,6 +37,7 @@ export {
   resolveSavedQuery,
   formatPath,
   type ResolvedQuery,
+  type ResolveQueryOptions,
   type ResultColumn,
 } from './saved-query/resolve-query.ts';
 export {

@@ -12,7 +12,7 @@ import {
 } from '@reportrun/core';
 import { enqueueReportRun, requestRunCancel } from '@reportrun/queue';
 import { resolveStoredQuery, validateReportParameters } from '@reportrun/reports';
-import { resolveRunTarget, type RunTarget } from '@reportrun/runner';
+import { resolveRunTarget, runRecordOf } from '@reportrun/runner';
 import { createReportRun, markRunCanceled, markRunFailed } from '@reportrun/status';
 import { findScopedReportRun, type ApiKeyPrincipal, type ReportRun } from '@reportrun/db';
 import { z } from 'zod';
@@ -45,7 +45,7 @@ export const createReportRunRoute = defineRoute({
       // Here the missing report is named by the request, not run by a run.
       throw error instanceof ReportNotFound ? error.asParameter() : error;
     });
-    const { defaultTimeoutSeconds, ...record } = runRecordOf(target, body.report_parameters);
+    const { defaultTimeoutSeconds, ...record } = runRecordOf(target, { parameters: body.report_parameters, at: new Date() });
     const run = await createReportRun(deps.prisma, {
       teamId: principal.teamId,
       livemode: principal.livemode,
@@ -130,35 +130,6 @@ async function scopedRunOf(
   const run = await findScopedReportRun(deps.prisma, principal, id);
   if (!run) throw new ResourceNotFound('report_run', id);
   return run;
-}
-
-/**
- * What a new run records about its target. A catalog report's parameters are checked against
- * the catalog; a saved report's query is saved with it, so it takes none, and the worker reads
- * its definition when it runs, so the run uses the report as it is then.
- */
-function runRecordOf(target: RunTarget, parameters: Record<string, unknown>) {
-  if (target.kind === 'catalog') {
-    const { report } = target;
-    const { normalized } = validateReportParameters(report, parameters);
-    return {
-      reportId: report.id,
-      reportName: report.name,
-      reportParameters: normalized,
-      defaultTimeoutSeconds: report.defaultTimeoutSeconds,
-    };
-  }
-  const [unknown] = Object.keys(parameters);
-  if (unknown !== undefined) {
-    throw new UnknownParameter(
-      `report_parameters.${unknown}`,
-      'A saved report takes no report_parameters: its query is saved with it. Update the saved report to change what it runs.',
-    );
-  }
-  const saved = target.report;
-  // Refuse now, not in the worker, a stored query that no longer fits its dataset.
-  resolveStoredQuery(saved.id, saved.definition);
-  return { reportId: saved.id, reportName: saved.name, reportParameters: {}, defaultTimeoutSeconds: 600 };
 }
 
 export const reportRunRoutes = [

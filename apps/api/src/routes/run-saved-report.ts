@@ -1,8 +1,9 @@
-import { QueryTimeout, ResultTooLarge, type DataScope } from '@reportrun/core';
+import { QueryTimeout, ResultTooLarge, SavedReportNotSynchronous, type DataScope } from '@reportrun/core';
 import { runReportQuery, type ReportQueryResult, type SavedReport } from '@reportrun/db';
 import {
   bindSettingsSql,
   compileSavedQuery,
+  isSavedCatalogDefinition,
   resolveStoredQuery,
   type RawRow,
   type ResultColumn,
@@ -29,6 +30,7 @@ export async function runSavedReport(
   report: SavedReport,
   dataScope: DataScope | null = null,
 ): Promise<SavedReportResult> {
+  if (isSavedCatalogDefinition(report.definition)) throw new SavedReportNotSynchronous(report.id);
   const query = resolveStoredQuery(report.id, report.definition);
   const maxRows = deps.config.SAVED_REPORT_SYNC_MAX_ROWS;
   const limit = Math.min(query.limit, maxRows + 1);

@@ -11,6 +11,8 @@ import {
   ResourceNotFound,
   runSavedReportRequestSchema,
   type DataScope,
+  type SavedCatalogReport,
+  type SavedQuery,
   savedReportListSchema,
   savedReportSchema,
   updateSavedReportRequestSchema,
@@ -27,7 +29,7 @@ import {
   type SavedReportScope,
 } from '@reportrun/db';
 import { getTeamMember, MemberNotFound } from '@reportrun/members';
-import { renderCsv, resolveSavedQuery, toResultRows } from '@reportrun/reports';
+import { renderCsv, resolveSavedCatalogReport, resolveSavedQuery, toResultRows } from '@reportrun/reports';
 import { z } from 'zod';
 import { principalOf } from '../http/auth.ts';
 import { defineRoute } from '../http/route.ts';
@@ -36,7 +38,9 @@ import { savedReportProblems, savedReportRunProblems } from './problem-tables.ts
 import { toSavedReportResource } from '../views/saved-report.ts';
 import { runSavedReport, type SavedReportResult } from './run-saved-report.ts';
 
-const savedReportId = z.object({ id: z.string().openapi({ description: 'Saved report id, `report_…`.' }) });
+const savedReportId = z.object({
+  id: z.string().openapi({ description: 'Saved report id: a UUID (or the `report_…` id of a report saved before UUIDs).' }),
+});
 
 /** everruns-style saved reports: CRUD, and a synchronous run and export of the saved query. */
 export const createSavedReportRoute = defineRoute({
@@ -49,11 +53,10 @@ export const createSavedReportRoute = defineRoute({
   response: { status: 201, description: 'The saved report', schema: savedReportSchema },
   problems: savedReportProblems,
   async handler({ body, request, deps }) {
-    // Checked against the dataset before it is stored: a saved query always compiles.
-    const query = resolveSavedQuery(body.query);
+    // Checked against the dataset or the catalog before it is stored: a saved report always runs.
     const report = await createSavedReport(deps.prisma, scopeOf(request), {
       name: body.name,
-      definition: query.normalized,
+      definition: definitionOf(body),
     });
     return toSavedReportResource(report);
   },
@@ -98,10 +101,10 @@ export const updateSavedReportRoute = defineRoute({
   response: { status: 200, description: 'The updated saved report', schema: savedReportSchema },
   problems: savedReportProblems,
   async handler({ params: { id }, body, request, deps }) {
-    if (body.name === undefined && body.query === undefined) {
-      throw new InvalidParameter('body', 'Send the fields to change: name, query or both.');
+    if (body.name === undefined && body.query === undefined && body.catalog_report === undefined) {
+      throw new InvalidParameter('body', 'Send the fields to change: name, and query or catalog_report.');
     }
-    const definition = body.query === undefined ? undefined : resolveSavedQuery(body.query).normalized;
+    const definition = body.query === undefined && body.catalog_report === undefined ? undefined : definitionOf(body);
     const report = await updateSavedReport(deps.prisma, scopeOf(request), id, {
       ...(body.name !== undefined ? { name: body.name } : {}),
       ...(definition !== undefined ? { definition } : {}),
@@ -190,6 +193,12 @@ async function memberScopeFor(deps: ApiDependencies, request: Request, userId: s
     if (error instanceof MemberNotFound) throw new InvalidParameter('user_id', `No member of this team has id '${userId}'.`);
     throw error;
   }
+}
+
+/** The definition to store: a checked, normalized query, or a checked catalog report with fixed parameters. */
+function definitionOf(body: { query?: SavedQuery | undefined; catalog_report?: SavedCatalogReport | undefined }) {
+  if (body.catalog_report !== undefined) return resolveSavedCatalogReport(body.catalog_report);
+  return resolveSavedQuery(body.query!).normalized;
 }
 
 function scopeOf(request: Request): SavedReportScope {
