@@ -8,10 +8,8 @@ import {
   ResourceNotFound,
   RunNotCancelable,
   ServiceUnavailable,
-  UnknownParameter,
 } from '@reportrun/core';
 import { enqueueReportRun, requestRunCancel } from '@reportrun/queue';
-import { resolveStoredQuery, validateReportParameters } from '@reportrun/reports';
 import { resolveRunTarget, runRecordOf } from '@reportrun/runner';
 import { createReportRun, markRunCanceled, markRunFailed } from '@reportrun/status';
 import { findScopedReportRun, type ApiKeyPrincipal, type ReportRun } from '@reportrun/db';
