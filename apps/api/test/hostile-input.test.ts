@@ -2,7 +2,7 @@ import express from 'express';
 import type { AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '@reportrun/config';
-import { idPrefix, newId } from '@reportrun/core';
+import { idPrefix, newId, newUuid } from '@reportrun/core';
 import * as database from '@reportrun/db';
 import { useTestFixture } from '@reportrun/testing';
 import { maxJsonDepth } from '../src/http/json-body.ts';
@@ -154,7 +154,7 @@ describe('list cursors', () => {
   it('both lists treat a well-formed id that no longer exists as a position, the same way', async () => {
     // Ids sort by creation time: a cursor from the future continues after every object there is.
     const future = Date.now() + 60_000;
-    const savedResponse = await request('GET', `/v1/reports/saved?starting_after=${newId(idPrefix.report, future)}`);
+    const savedResponse = await request('GET', `/v1/reports/saved?starting_after=${newUuid(future)}`);
     expect(savedResponse.status).toBe(200);
     expect(((await savedResponse.json()) as { data: { id: string }[] }).data.map((report) => report.id)).toEqual([savedReportId]);
     const page = Buffer.from(

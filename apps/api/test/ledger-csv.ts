@@ -7,6 +7,12 @@ const header = [
 
 type Cell = string | null;
 
+/** A data scope over the ledger, applied here with plain SQL (`= ANY`), not by the compiler. */
+export interface LedgerScope {
+  currency?: string[];
+  customer?: string[];
+}
+
 /**
  * An independent rendering of the itemized ledger report's rows: plain SELECT of the raw
  * columns, with amounts converted here in TypeScript, not by the report compiler.
@@ -16,6 +22,7 @@ export async function expectedItemizedRows(
   start: string,
   end: string,
   currency?: string,
+  scope: LedgerScope = {},
 ): Promise<{ header: readonly string[]; rows: Cell[][] }> {
   const { rows } = await pool.query<{
     id: string; created: Date; available_on: Date; currency: string; amount: string; fee: string; net: string;
@@ -24,8 +31,9 @@ export async function expectedItemizedRows(
     `SELECT id, created, available_on, currency, amount::text, fee::text, net::text, reporting_category, customer, description
        FROM dataset.balance_transactions
       WHERE created >= $1 AND created < $2 AND ($3::text IS NULL OR currency = $3)
+        AND ($4::text[] IS NULL OR currency = ANY($4)) AND ($5::text[] IS NULL OR customer = ANY($5))
       ORDER BY created, id`,
-    [start, end, currency ?? null],
+    [start, end, currency ?? null, scope.currency ?? null, scope.customer ?? null],
   );
   return {
     header,
@@ -54,9 +62,9 @@ export async function expectedItemizedCsv(
   start: string,
   end: string,
   currency?: string,
-  { escapeFormulas = true }: { escapeFormulas?: boolean } = {},
+  { escapeFormulas = true, scope = {} }: { escapeFormulas?: boolean; scope?: LedgerScope } = {},
 ): Promise<{ csv: string; rows: number }> {
-  const expected = await expectedItemizedRows(pool, start, end, currency);
+  const expected = await expectedItemizedRows(pool, start, end, currency, scope);
   const textColumns = new Set(['balance_transaction_id', 'currency', 'reporting_category', 'customer', 'description']);
   const lines = expected.rows.map((row) =>
     row

@@ -417,6 +417,11 @@ describe('real responses match the document', () => {
       headers: json,
     });
     const savedId = (savedReport.body as { id: string }).id;
+    const member = await call('POST', '/v1/members', {
+      body: JSON.stringify({ email: 'every-operation@example.com', data_scope: { currency: ['eur'] } }),
+      headers: json,
+    });
+    const memberId = (member.body as { id: string }).id;
     const examples: Record<string, () => Promise<{ status: number }>> = {
       getHealth: () => call('GET', '/healthz'),
       getOpenApiDocument: () => call('GET', '/openapi.json'),
@@ -437,6 +442,12 @@ describe('real responses match the document', () => {
       exportSavedReport: () => call('POST', `/v1/reports/saved/${savedId}/export`),
       deleteSavedReport: () => call('DELETE', `/v1/reports/saved/${savedId}`),
       ...(await faceExamples()),
+      createMember: async () => member,
+      listMembers: () => call('GET', '/v1/members?limit=1'),
+      getMember: () => call('GET', `/v1/members/${memberId}`),
+      updateMember: () =>
+        call('PATCH', `/v1/members/${memberId}`, { body: '{"data_scope":{"currency":["eur","usd"]}}', headers: json }),
+      deleteMember: () => call('DELETE', `/v1/members/${memberId}`),
     };
     const documented = Object.values(document.paths).flatMap((operations) =>
       Object.values(operations).map((operation) => operation.operationId),

@@ -29,7 +29,7 @@ const byCurrencyQuery = {
 describe('saved reports: create, read, list, update, delete', () => {
   it('saves a query and shows it back normalized: UTC times, canonical time zones, defaults filled in', async () => {
     const saved = await client.save('Daily volume by currency', byCurrencyQuery);
-    expect(saved.id).toMatch(/^report_[0-9a-z]{26}$/);
+    expect(saved.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(saved).toEqual({
       id: saved.id,
       object: 'saved_report',

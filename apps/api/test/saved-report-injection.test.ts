@@ -178,7 +178,7 @@ describe('hostile text in a value slot is a plain value', () => {
       const result = await json<ReportResult>(await client.run(saved.id));
       expect(result.rows).toEqual([{ description: text, count: perHostile }]);
       const exported = await json<ReportExport>(await client.export(saved.id, { format: 'csv' }));
-      expect(exported.filename).toMatch(/^[a-z0-9-]+\.csv$|^report_[0-9a-z]{26}\.csv$/);
+      expect(exported.filename).toMatch(/^[a-z0-9-]+\.csv$|^[0-9a-f-]{36}\.csv$/);
     }
   });
 

@@ -243,6 +243,27 @@ export class SavedReportInvalid extends DomainError {
 }
 
 /**
+ * A saved report that wraps a catalog report has no synchronous answer: catalog reports are
+ * files of any size, made by the workers. The caller runs it as a report run instead.
+ */
+export class SavedReportNotSynchronous extends DomainError {
+  constructor(reportId: string) {
+    super('saved_report_not_synchronous', 409, 'Saved report runs only as a report run', {
+      detail: `The saved report ${reportId} wraps a catalog report; create a report run with report '${reportId}' instead.`,
+      allowedActions: [
+        {
+          rel: 'create_run',
+          href: apiPaths.reportRuns,
+          method: 'POST',
+          operation_id: 'createReportRun',
+          schema_ref: '#/components/schemas/CreateReportRunRequest',
+        },
+      ],
+    });
+  }
+}
+
+/**
  * How a request met a report that does not exist, which decides its status: the resource it
  * reads (404), a report named in its body (400 on `report`), or the report a run runs, gone
  * since the run was created (the run fails; a 404 if it ever reached a client).

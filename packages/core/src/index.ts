@@ -1,4 +1,4 @@
-export { newId, hasPrefix, idPrefix, type IdPrefix } from './ids.ts';
+export { newId, newUuid, isUuid, hasPrefix, idPrefix, type IdPrefix } from './ids.ts';
 export {
   DomainError,
   ResourceNotFound,
@@ -14,6 +14,7 @@ export {
   ResultTooLarge,
   QueryTimeout,
   SavedReportInvalid,
+  SavedReportNotSynchronous,
   ReportNotFound,
   type ReportLookup,
   type AllowedAction,
@@ -40,15 +41,28 @@ export {
 } from './schemas/data-scope.ts';
 export {
   relativePeriodSchema,
-  fixedTimeRangeSchema,
-  relativeTimeRangeSchema,
   timeRangeSchema,
   maxRelativeHours,
   type RelativePeriod,
-  type FixedTimeRange,
   type RelativeTimeRange,
   type TimeRange,
 } from './schemas/time-range.ts';
+export {
+  memberEmailSchema,
+  createMemberRequestSchema,
+  updateMemberRequestSchema,
+  memberSchema,
+  memberListLimit,
+  listMembersQuerySchema,
+  memberListSchema,
+  deletedMemberSchema,
+  type CreateMemberRequest,
+  type UpdateMemberRequest,
+  type MemberResource,
+  type ListMembersQuery,
+  type MemberList,
+  type DeletedMember,
+} from './schemas/member.ts';
 export { problemSchema, allowedActionSchema, type Problem } from './schemas/problem.ts';
 export {
   reportRunStatusSchema,
@@ -104,6 +118,9 @@ export {
   updateSavedReportRequestSchema,
   savedReportSchema,
   savedReportListLimit,
+  savedReportIdPattern,
+  savedCatalogReportSchema,
+  type SavedCatalogReport,
   listSavedReportsQuerySchema,
   savedReportListSchema,
   deletedSavedReportSchema,
@@ -111,6 +128,7 @@ export {
   reportResultSchema,
   exportFormatSchema,
   exportSavedReportRequestSchema,
+  runSavedReportRequestSchema,
   reportExportSchema,
   type TimeGrain,
   type MeasureAggregate,
@@ -130,6 +148,7 @@ export {
   type ReportResult,
   type ExportFormat,
   type ExportSavedReportRequest,
+  type RunSavedReportRequest,
   type ReportExport,
 } from './schemas/saved-report.ts';
 export {

@@ -28,6 +28,8 @@ export const apiPaths = {
   airplaneGetOutputs: '/v0/runs/getOutputs',
   airplaneCancelRun: '/v0/runs/cancel',
   airplaneListRuns: '/v0/runs/list',
+  members: '/v1/members',
+  member: '/v1/members/{id}',
 } as const;
 
 export type ApiPath = (typeof apiPaths)[keyof typeof apiPaths];

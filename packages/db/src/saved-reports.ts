@@ -1,4 +1,4 @@
-import { idPrefix, newId } from '@reportrun/core';
+import { newUuid } from '@reportrun/core';
 import type { PrismaClient } from './client.ts';
 import type { Prisma, Report } from './generated/prisma/client.ts';
 
@@ -15,7 +15,8 @@ export async function createSavedReport(
 ): Promise<Report> {
   return prisma.report.create({
     data: {
-      id: newId(idPrefix.report),
+      // UUIDs, as the everruns and heyhumm shapes say; time-ordered, so id order stays creation order.
+      id: newUuid(),
       teamId: scope.teamId,
       livemode: scope.livemode,
       name: input.name,
@@ -40,24 +41,36 @@ export interface SavedReportPage {
 
 /**
  * One page, newest first, by keyset on the id: ids start with their creation time, so id order
- * is creation order and a page stays stable while new reports are saved.
+ * is creation order and a page stays stable while new reports are saved. Reports saved since ids
+ * became UUIDs (hex, which sorts before `report_` in byte order) are all newer than those with
+ * `report_…` ids, so the UUIDs are listed first, then the older ids, each newest first.
  */
 export async function listSavedReports(
   prisma: PrismaClient,
   scope: SavedReportScope,
   page: { limit: number; startingAfter?: string },
 ): Promise<SavedReportPage> {
+  const team = { teamId: scope.teamId, livemode: scope.livemode };
+  const legacy = (startingAfter: string | undefined, take: number) =>
+    prisma.report.findMany({
+      where: { ...team, id: { startsWith: legacyPrefix, ...(startingAfter !== undefined ? { lt: startingAfter } : {}) } },
+      orderBy: { id: 'desc' },
+      take,
+    });
+  if (page.startingAfter?.startsWith(legacyPrefix)) {
+    const rows = await legacy(page.startingAfter, page.limit + 1);
+    return { reports: rows.slice(0, page.limit), hasMore: rows.length > page.limit };
+  }
   const rows = await prisma.report.findMany({
-    where: {
-      teamId: scope.teamId,
-      livemode: scope.livemode,
-      ...(page.startingAfter !== undefined ? { id: { lt: page.startingAfter } } : {}),
-    },
+    where: { ...team, id: { lt: page.startingAfter ?? legacyPrefix } },
     orderBy: { id: 'desc' },
     take: page.limit + 1,
   });
+  if (rows.length <= page.limit) rows.push(...(await legacy(undefined, page.limit + 1 - rows.length)));
   return { reports: rows.slice(0, page.limit), hasMore: rows.length > page.limit };
 }
+
+const legacyPrefix = 'report_';
 
 /** Null when no such report exists for the scope (another team's is the same as none). */
 export async function updateSavedReport(

@@ -131,6 +131,9 @@ const reportRun: AllScalars<Prisma.ReportRunUncheckedCreateInput, typeof Prisma.
   slotId: null,
   threadId: '0b7e5d3c-1f2a-4b6c-8d9e-0a1b2c3d4e5f',
   isSourceRun: true,
+  userId: null,
+  dataScope: { currency: ['eur', 'usd'], customer: [] },
+  summary: '3 rows, 120 B; eur net 1.00',
 };
 
 const idempotencyKey: AllScalars<

@@ -1,6 +1,7 @@
-import type { ResultFormat } from '@reportrun/core';
+import type { DataScope, ResultFormat } from '@reportrun/core';
+import { scopeConditions } from './data-scope.ts';
 import { neutraliseFormulaSql } from './formula-escape.ts';
-import type { CatalogReport, ReportColumn, ReportParameterValues } from './types.ts';
+import type { CatalogReport, ReportColumn, ReportParameterValues, ScopeRows } from './types.ts';
 
 /**
  * A report compiled to SQL. `COPY (…) TO STDOUT` accepts no bind parameters, so values are
@@ -38,6 +39,11 @@ export interface CompileOptions {
   format: ResultFormat;
   /** Neutralise spreadsheet formulas in text cells; CSV only (see `selectExpression`). */
   escapeFormulas: boolean;
+  /**
+   * The run's data scope, applied inside the SQL on top of the parameters (a parameter can
+   * narrow it, never widen it). Absent or null: unscoped.
+   */
+  dataScope?: DataScope | null;
 }
 
 export const settingPrefix = 'reportrun.p';
@@ -50,12 +56,26 @@ export function compileReportSql(
   options: CompileOptions = defaultOptions,
 ): CompiledReport {
   const settings: CompiledReport['settings'] = [];
-  const bind = (value: string, pgType: 'timestamptz' | 'text') => {
+  const bind = (value: string, pgType: 'timestamptz' | 'text' | 'jsonb') => {
     const name = `${settingPrefix}${settings.length + 1}`;
     settings.push({ name, value });
     return `current_setting('${name}')::${pgType}`;
   };
-  const source = report.source(bind, values);
+  const dataScope = options.dataScope ?? null;
+  let scopeApplied = false;
+  const scope: ScopeRows = (fieldColumns) => {
+    // The report must say where every scoping field it declares lives; a report that forgot one
+    // would silently show rows outside a scope on it.
+    const given = Object.keys(fieldColumns).sort().join(',');
+    if (given !== [...report.scopingFields].sort().join(','))
+      throw new Error(`report ${report.id} scopes on ${given}, but declares ${report.scopingFields.join(',')}`);
+    scopeApplied = true;
+    return dataScope ? scopeConditions(bind, dataScope, fieldColumns) : [];
+  };
+  const source = report.source(bind, values, scope);
+  // A scoped run of a report whose source never asked for its scope conditions would show
+  // everything; refuse to compile it instead.
+  if (dataScope && !scopeApplied) throw new Error(`report ${report.id} does not apply data scopes`);
   const columns = selectedColumns(report, values);
   const select = columns
     .map((column) => `${selectExpression(column, options)} AS "${column.name}"`)

@@ -12,7 +12,14 @@ export {
 export { copyStatementSql, resultFileFormats } from './result-format.ts';
 export { neutraliseFormulaSql, formulaTriggerCharacters } from './formula-escape.ts';
 export { resolveTimeZone } from './time-zone.ts';
+export { scopingFields, validateDataScope, scopeConditions, type ScopingField } from './data-scope.ts';
 export { resolveTimeRange, type ResolvedTimeRange } from './relative-time-range.ts';
+export {
+  isSavedCatalogDefinition,
+  resolveSavedCatalogReport,
+  savedCatalogRunParameters,
+  type SavedCatalogDefinition,
+} from './saved-catalog-report.ts';
 export { reportingCategories, supportedInterval, defaultTimeZone } from './catalog/common-parameters.ts';
 export { majorUnitsSql, zeroDecimalCurrencies } from './money.ts';
 export type {
@@ -20,6 +27,7 @@ export type {
   ReportColumn,
   ReportParameterSpec,
   ReportParameterValues,
+  ScopeRows,
   ParameterKind,
   ParameterValue,
   ColumnKind,
@@ -37,6 +45,7 @@ export {
   resolveSavedQuery,
   formatPath,
   type ResolvedQuery,
+  type ResolveQueryOptions,
   type ResultColumn,
 } from './saved-query/resolve-query.ts';
 export {

@@ -52,8 +52,13 @@ export interface CatalogReport {
   parameters: readonly ReportParameterSpec[];
   columns: readonly ReportColumn[];
   defaultTimeoutSeconds: number;
-  /** FROM/WHERE/ORDER BY of the report; values come only through `bind`. */
-  source(bind: BindParameter, values: ReportParameterValues): ReportSource;
+  /** The scoping fields (see data-scope.ts) its rows carry; a scope on any other field empties it. */
+  scopingFields: readonly string[];
+  /**
+   * FROM/WHERE/ORDER BY of the report; values come only through `bind`. Every read of a dataset
+   * table passes through `scope`, which gives the conditions that keep the run's data scope.
+   */
+  source(bind: BindParameter, values: ReportParameterValues, scope: ScopeRows): ReportSource;
 }
 
 export interface ReportSource {
@@ -70,4 +75,10 @@ export interface ReportSource {
 }
 
 /** Registers a value and returns the SQL that reads it back as the given Postgres type. */
-export type BindParameter = (value: string, pgType: 'timestamptz' | 'text') => string;
+export type BindParameter = (value: string, pgType: 'timestamptz' | 'text' | 'jsonb') => string;
+
+/**
+ * The run's data-scope conditions over some rows, given each scoping field's SQL expression on
+ * them (every field of the report's `scopingFields`). Empty for an unscoped run.
+ */
+export type ScopeRows = (columns: Readonly<Record<string, string>>) => string[];

@@ -1,4 +1,12 @@
-export { resolveRunTarget, compileRunTarget, type RunTarget } from './run-target.ts';
+export {
+  resolveRunTarget,
+  compileRunTarget,
+  runRecordOf,
+  runDataScope,
+  isSavedReportId,
+  type RunTarget,
+  type RunRecord,
+} from './run-target.ts';
 // What resolveRunTarget throws, re-exported so its callers need not know core defines it.
 export { ReportNotFound } from '@reportrun/core';
 export { exportReport, type ExportReportInput, type ExportedFile } from './export-report.ts';

@@ -25,6 +25,8 @@ describe('what a run runs is decided in one place', () => {
       teamId: fixture.teamId,
       livemode: false,
       reportParameters: { interval_start: '2025-01-01T00:00:00.000Z', interval_end: '2025-02-01T00:00:00.000Z' },
+      dataScope: null,
+      createdAt: new Date(),
     };
     const target = await resolveRunTarget(fixture.db.prisma, run);
     expect(target.kind).toBe('catalog');
@@ -35,7 +37,7 @@ describe('what a run runs is decided in one place', () => {
     const saved = await createSavedReport(fixture.db.prisma, { teamId: fixture.teamId, livemode: false }, { name: 'By currency', definition });
     const target = await resolveRunTarget(fixture.db.prisma, { reportId: saved.id, teamId: fixture.teamId, livemode: false });
     expect(target).toMatchObject({ kind: 'saved', report: { id: saved.id } });
-    expect(compileRunTarget(target, { reportParameters: {} }, options).sql).toMatch(/currency/);
+    expect(compileRunTarget(target, { reportParameters: {}, dataScope: null, createdAt: new Date() }, options).sql).toMatch(/currency/);
   });
 
   it('another team’s saved report, or one of the other mode, is not found', async () => {

@@ -8,6 +8,7 @@ import { reportRunRoutes } from './report-runs.ts';
 import { reportRoutes } from './reports.ts';
 import { savedReportRoutes } from './saved-reports.ts';
 import { stripeV1Routes } from './stripe-v1.ts';
+import { memberRoutes } from './members.ts';
 
 const healthRoute = defineRoute({
   method: 'get',
@@ -46,6 +47,7 @@ export const apiRoutes: readonly Route[] = [
   ...savedReportRoutes,
   ...stripeV1Routes,
   ...airplaneRoutes,
+  ...memberRoutes,
 ];
 
 /** The API's OpenAPI 3.1 document. */

@@ -35,3 +35,16 @@ export const savedReportRunProblems: ProblemTable = [
   ],
   [504, '`query_timeout`: the query outran the synchronous statement timeout'],
 ];
+
+/** The problems a member route may answer. */
+export const memberProblems: ProblemTable = [
+  [400, 'Invalid request; `param` names the offending path, e.g. `data_scope.currency[1]`'],
+  [401, 'Missing or invalid API key'],
+  [404, "No such member in this key's team"],
+  [409, '`member_email_taken`: the team already has a member with this email'],
+  [413, 'Request body too large'],
+  [415, 'Unsupported media type'],
+  [422, 'The Idempotency-Key was already used for a different request'],
+  [429, 'Rate limited; retry after `Retry-After` seconds'],
+  [500, 'Internal error'],
+];

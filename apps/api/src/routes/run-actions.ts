@@ -3,12 +3,10 @@ import {
   ResourceNotFound,
   RunNotCancelable,
   ServiceUnavailable,
-  UnknownParameter,
   type ResultOptionsInput,
 } from '@reportrun/core';
 import { enqueueReportRun, requestRunCancel } from '@reportrun/queue';
-import { resolveStoredQuery, validateReportParameters } from '@reportrun/reports';
-import { resolveRunTarget, type RunTarget } from '@reportrun/runner';
+import { resolveRunTarget, runRecordOf } from '@reportrun/runner';
 import { createReportRun, markRunCanceled, markRunFailed } from '@reportrun/status';
 import { findScopedReportRun, type ApiKeyPrincipal, type ReportRun } from '@reportrun/db';
 import type { ApiDependencies } from '../dependencies.ts';
@@ -41,7 +39,7 @@ export async function startReportRun(
     // Here the missing report is named by the request, not run by a run.
     throw error instanceof ReportNotFound ? error.asParameter() : error;
   });
-  const { defaultTimeoutSeconds, ...record } = runRecordOf(target, request.reportParameters);
+  const { defaultTimeoutSeconds, ...record } = runRecordOf(target, { parameters: request.reportParameters, at: new Date() });
   const run = await createReportRun(deps.prisma, {
     teamId: principal.teamId,
     livemode: principal.livemode,
@@ -86,33 +84,4 @@ export async function cancelRun(deps: ApiDependencies, principal: ApiKeyPrincipa
   }
   await requestRunCancel(deps.queue, deps.config.QUEUE_PREFIX, id);
   return canceled;
-}
-
-/**
- * What a new run records about its target. A catalog report's parameters are checked against
- * the catalog; a saved report's query is saved with it, so it takes none, and the worker reads
- * its definition when it runs, so the run uses the report as it is then.
- */
-function runRecordOf(target: RunTarget, parameters: Record<string, unknown>) {
-  if (target.kind === 'catalog') {
-    const { report } = target;
-    const { normalized } = validateReportParameters(report, parameters);
-    return {
-      reportId: report.id,
-      reportName: report.name,
-      reportParameters: normalized,
-      defaultTimeoutSeconds: report.defaultTimeoutSeconds,
-    };
-  }
-  const [unknown] = Object.keys(parameters);
-  if (unknown !== undefined) {
-    throw new UnknownParameter(
-      `report_parameters.${unknown}`,
-      'A saved report takes no report_parameters: its query is saved with it. Update the saved report to change what it runs.',
-    );
-  }
-  const saved = target.report;
-  // Refuse now, not in the worker, a stored query that no longer fits its dataset.
-  resolveStoredQuery(saved.id, saved.definition);
-  return { reportId: saved.id, reportName: saved.name, reportParameters: {}, defaultTimeoutSeconds: 600 };
 }

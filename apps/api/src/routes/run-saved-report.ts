@@ -1,8 +1,9 @@
-import { QueryTimeout, ResultTooLarge } from '@reportrun/core';
+import { QueryTimeout, ResultTooLarge, SavedReportNotSynchronous, type DataScope } from '@reportrun/core';
 import { runReportQuery, type ReportQueryResult, type SavedReport } from '@reportrun/db';
 import {
   bindSettingsSql,
   compileSavedQuery,
+  isSavedCatalogDefinition,
   resolveStoredQuery,
   type RawRow,
   type ResultColumn,
@@ -24,12 +25,17 @@ export interface SavedReportResult {
  * result is too large to answer here (the problem points to the async run). No COUNT(*) first:
  * the one extra row answers the question at the cost of one row.
  */
-export async function runSavedReport(deps: ApiDependencies, report: SavedReport): Promise<SavedReportResult> {
+export async function runSavedReport(
+  deps: ApiDependencies,
+  report: SavedReport,
+  dataScope: DataScope | null = null,
+): Promise<SavedReportResult> {
+  if (isSavedCatalogDefinition(report.definition)) throw new SavedReportNotSynchronous(report.id);
   const query = resolveStoredQuery(report.id, report.definition);
   const maxRows = deps.config.SAVED_REPORT_SYNC_MAX_ROWS;
   const limit = Math.min(query.limit, maxRows + 1);
   // Raw values: the CSV export neutralises formulas as it writes, JSON keeps them as they are.
-  const compiled = compileSavedQuery(query, { format: 'csv', escapeFormulas: false, limit });
+  const compiled = compileSavedQuery(query, { format: 'csv', escapeFormulas: false, limit, dataScope });
   const timeoutMs = deps.config.SAVED_REPORT_STATEMENT_TIMEOUT_MS;
   let result: ReportQueryResult;
   try {

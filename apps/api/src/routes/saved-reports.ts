@@ -9,6 +9,10 @@ import {
   reportExportSchema,
   reportResultSchema,
   ResourceNotFound,
+  runSavedReportRequestSchema,
+  type DataScope,
+  type SavedCatalogReport,
+  type SavedQuery,
   savedReportListSchema,
   savedReportSchema,
   updateSavedReportRequestSchema,
@@ -24,7 +28,8 @@ import {
   type SavedReport,
   type SavedReportScope,
 } from '@reportrun/db';
-import { renderCsv, resolveSavedQuery, toResultRows } from '@reportrun/reports';
+import { getTeamMember, MemberNotFound } from '@reportrun/members';
+import { renderCsv, resolveSavedCatalogReport, resolveSavedQuery, toResultRows } from '@reportrun/reports';
 import { z } from 'zod';
 import { principalOf } from '../http/auth.ts';
 import { defineRoute } from '../http/route.ts';
@@ -33,7 +38,9 @@ import { savedReportProblems, savedReportRunProblems } from './problem-tables.ts
 import { toSavedReportResource } from '../views/saved-report.ts';
 import { runSavedReport, type SavedReportResult } from './run-saved-report.ts';
 
-const savedReportId = z.object({ id: z.string().openapi({ description: 'Saved report id, `report_…`.' }) });
+const savedReportId = z.object({
+  id: z.string().openapi({ description: 'Saved report id: a UUID (or the `report_…` id of a report saved before UUIDs).' }),
+});
 
 /** everruns-style saved reports: CRUD, and a synchronous run and export of the saved query. */
 export const createSavedReportRoute = defineRoute({
@@ -46,11 +53,10 @@ export const createSavedReportRoute = defineRoute({
   response: { status: 201, description: 'The saved report', schema: savedReportSchema },
   problems: savedReportProblems,
   async handler({ body, request, deps }) {
-    // Checked against the dataset before it is stored: a saved query always compiles.
-    const query = resolveSavedQuery(body.query);
+    // Checked against the dataset or the catalog before it is stored: a saved report always runs.
     const report = await createSavedReport(deps.prisma, scopeOf(request), {
       name: body.name,
-      definition: query.normalized,
+      definition: definitionOf(body),
     });
     return toSavedReportResource(report);
   },
@@ -95,10 +101,10 @@ export const updateSavedReportRoute = defineRoute({
   response: { status: 200, description: 'The updated saved report', schema: savedReportSchema },
   problems: savedReportProblems,
   async handler({ params: { id }, body, request, deps }) {
-    if (body.name === undefined && body.query === undefined) {
-      throw new InvalidParameter('body', 'Send the fields to change: name, query or both.');
+    if (body.name === undefined && body.query === undefined && body.catalog_report === undefined) {
+      throw new InvalidParameter('body', 'Send the fields to change: name, and query or catalog_report.');
     }
-    const definition = body.query === undefined ? undefined : resolveSavedQuery(body.query).normalized;
+    const definition = body.query === undefined && body.catalog_report === undefined ? undefined : definitionOf(body);
     const report = await updateSavedReport(deps.prisma, scopeOf(request), id, {
       ...(body.name !== undefined ? { name: body.name } : {}),
       ...(definition !== undefined ? { definition } : {}),
@@ -129,10 +135,12 @@ export const runSavedReportRoute = defineRoute({
   operationId: 'runSavedReport',
   summary: 'Run a saved report and return its rows (synchronous; capped, see result_too_large)',
   params: savedReportId,
+  body: { schema: runSavedReportRequestSchema, required: false },
   response: { status: 200, description: 'The result', schema: reportResultSchema },
   problems: savedReportRunProblems,
-  async handler({ params: { id }, request, deps }) {
-    const result = await runSavedReport(deps, await savedReportOf(deps, request, id));
+  async handler({ params: { id }, body, request, deps }) {
+    const report = await savedReportOf(deps, request, id);
+    const result = await runSavedReport(deps, report, await memberScopeFor(deps, request, body.user_id));
     return {
       as_of: result.asOf.toISOString(),
       columns: result.columns.map(({ name, kind }) => ({ name, kind })),
@@ -151,9 +159,10 @@ export const exportSavedReportRoute = defineRoute({
   body: { schema: exportSavedReportRequestSchema, required: false },
   response: { status: 200, description: 'The exported content', schema: reportExportSchema },
   problems: savedReportRunProblems,
-  async handler({ params: { id }, body: { format }, request, deps }) {
+  async handler({ params: { id }, body: { format, user_id: userId }, request, deps }) {
     const report = await savedReportOf(deps, request, id);
-    return renderExport(report, await runSavedReport(deps, report), format);
+    const dataScope = await memberScopeFor(deps, request, userId);
+    return renderExport(report, await runSavedReport(deps, report, dataScope), format);
   },
 });
 
@@ -172,6 +181,24 @@ async function savedReportOf(deps: ApiDependencies, request: Request, id: string
   const report = await findSavedReport(deps.prisma, scopeOf(request), id);
   if (!report) throw new ResourceNotFound('saved_report', id);
   return report;
+}
+
+/** The data scope of the member a synchronous run is made for; null when it is made for no one. */
+async function memberScopeFor(deps: ApiDependencies, request: Request, userId: string | undefined): Promise<DataScope | null> {
+  if (userId === undefined) return null;
+  try {
+    return (await getTeamMember(deps.prisma, principalOf(request).teamId, userId)).dataScope;
+  } catch (error) {
+    // The id is a field of this request: a wrong one is the request's fault (400), not a lookup.
+    if (error instanceof MemberNotFound) throw new InvalidParameter('user_id', `No member of this team has id '${userId}'.`);
+    throw error;
+  }
+}
+
+/** The definition to store: a checked, normalized query, or a checked catalog report with fixed parameters. */
+function definitionOf(body: { query?: SavedQuery | undefined; catalog_report?: SavedCatalogReport | undefined }) {
+  if (body.catalog_report !== undefined) return resolveSavedCatalogReport(body.catalog_report);
+  return resolveSavedQuery(body.query!).normalized;
 }
 
 function scopeOf(request: Request): SavedReportScope {

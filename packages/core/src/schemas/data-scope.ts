@@ -21,7 +21,6 @@ export const dataScopeSchema = z
     description:
       'Per scoping field, the values that may be seen; an absent field means every value. ' +
       'Example: {"currency": ["eur", "gbp"]}.',
-    example: { currency: ['eur'], customer: ['cus_123'] },
   });
 export type DataScope = z.infer<typeof dataScopeSchema>;
 

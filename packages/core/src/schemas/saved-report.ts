@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { openApiRegistry } from '../openapi-registry.ts';
 import { idPrefix } from '../ids.ts';
-import { prefixedId, safeMultilineText, storableTimestamp } from './input-text.ts';
+import { safeMultilineText, safeText } from './input-text.ts';
+import { timeRangeSchema } from './time-range.ts';
 
 /**
  * Saved reports (everruns' `/v1/reports/saved`): a named query of dimensions and measures over a
@@ -14,7 +15,6 @@ import { prefixedId, safeMultilineText, storableTimestamp } from './input-text.t
 // input-text.ts); names and filter values may still hold tabs or newlines.
 const plainText = safeMultilineText;
 
-const rfc3339 = storableTimestamp();
 
 export const timeGrainSchema = z.enum(['hour', 'day', 'week', 'month']);
 export type TimeGrain = z.infer<typeof timeGrainSchema>;
@@ -103,10 +103,7 @@ export const savedQueryLimit = { min: 1, max: 1_000_000, default: 100 } as const
 export const savedQuerySchema = z
   .object({
     dataset: plainText(100).openapi({ description: 'The dataset queried, e.g. balance_transactions.' }),
-    time_range: z
-      .object({ from: rfc3339, to: rfc3339 })
-      .strict()
-      .openapi({ description: 'Rows whose time field is in [from, to).' }),
+    time_range: timeRangeSchema,
     dimensions: z.array(savedQueryDimensionSchema).max(10).default([]),
     measures: z.array(savedQueryMeasureSchema).max(20).default([]),
     filters: z.array(savedQueryFilterSchema).max(50).default([]),
@@ -123,11 +120,42 @@ export const savedQuerySchema = z
   .openapi('SavedReportQuery');
 export type SavedQuery = z.infer<typeof savedQuerySchema>;
 
+/**
+ * A catalog report with fixed parameters, saved under a name so it can be run and scheduled like
+ * any saved report. With a relative `time_range`, `interval_start` and `interval_end` are set
+ * from it each time the report runs (and may then not be fixed).
+ */
+export const savedCatalogReportSchema = z
+  .object({
+    report: safeText(200).min(1, { error: 'must not be empty' }).openapi({ description: 'A catalog report id, e.g. balance.summary.1.' }),
+    report_parameters: z.record(z.string(), z.unknown()).default({}).openapi({
+      description: "Fixed values of the report's parameters, as POST /v2/reporting/report_runs takes them.",
+    }),
+    time_range: timeRangeSchema.optional().openapi({
+      description: 'A relative range only: sets interval_start and interval_end when the report runs.',
+    }),
+  })
+  .strict()
+  .openapi('SavedCatalogReport');
+export type SavedCatalogReport = z.infer<typeof savedCatalogReportSchema>;
+
 const reportName = plainText(200).min(1, { error: 'must not be empty' });
 
 export const createSavedReportRequestSchema = openApiRegistry.register(
   'CreateSavedReportRequest',
-  z.object({ name: reportName, query: savedQuerySchema }).strict(),
+  z
+    .object({
+      name: reportName,
+      query: savedQuerySchema.optional().openapi({ description: 'A query over a dataset (or give catalog_report).' }),
+      catalog_report: savedCatalogReportSchema.optional().openapi({
+        description: 'A catalog report with fixed parameters (or give query).',
+      }),
+    })
+    .strict()
+    .superRefine((body, context) => {
+      if ((body.query === undefined) === (body.catalog_report === undefined))
+        context.addIssue({ code: 'custom', path: ['query'], message: 'give exactly one of query and catalog_report' });
+    }),
 );
 export type CreateSavedReportRequest = z.infer<typeof createSavedReportRequestSchema>;
 
@@ -137,8 +165,15 @@ export const updateSavedReportRequestSchema = openApiRegistry.register(
     .object({
       name: reportName.optional(),
       query: savedQuerySchema.optional().openapi({ description: 'Replaces the whole query.' }),
+      catalog_report: savedCatalogReportSchema
+        .optional()
+        .openapi({ description: 'Replaces what the report runs with this catalog report.' }),
     })
-    .strict(),
+    .strict()
+    .superRefine((body, context) => {
+      if (body.query !== undefined && body.catalog_report !== undefined)
+        context.addIssue({ code: 'custom', path: ['catalog_report'], message: 'give at most one of query and catalog_report' });
+    }),
 );
 export type UpdateSavedReportRequest = z.infer<typeof updateSavedReportRequestSchema>;
 
@@ -147,16 +182,22 @@ const timestamp = z.iso.datetime({ offset: true });
 export const savedReportSchema = openApiRegistry.register(
   'SavedReport',
   z.object({
-    id: z.string(),
+    id: z.string().openapi({ description: 'A UUID (reports saved before UUIDs keep their `report_…` id).' }),
     object: z.literal('saved_report'),
     livemode: z.boolean(),
     name: z.string(),
-    query: savedQuerySchema,
+    query: savedQuerySchema.optional().openapi({ description: 'Present when the report is a query over a dataset.' }),
+    catalog_report: savedCatalogReportSchema
+      .optional()
+      .openapi({ description: 'Present when the report is a catalog report with fixed parameters.' }),
     created_at: timestamp,
     updated_at: timestamp,
   }),
 );
 export type SavedReportResource = z.infer<typeof savedReportSchema>;
+
+/** A saved report id: a UUID, or a `report_…` id of a report saved before UUIDs. */
+export const savedReportIdPattern = new RegExp(`^(?:${idPrefix.report}_[0-9a-z]{26}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`);
 
 export const savedReportListLimit = { min: 1, max: 100, default: 20 } as const;
 
@@ -175,11 +216,15 @@ export const listSavedReportsQuerySchema = openApiRegistry.register(
         .max(savedReportListLimit.max)
         .default(savedReportListLimit.default)
         .openapi({ type: 'integer', minimum: savedReportListLimit.min, maximum: savedReportListLimit.max }),
-      starting_after: prefixedId(
-        idPrefix.report,
-        'A saved report id from the previous page; the list continues after it (an id that no longer ' +
-          'exists still marks a position).',
-      ).optional(),
+      starting_after: z
+        .string()
+        .regex(savedReportIdPattern, { error: 'must be a saved report id, as the API returned it' })
+        .optional()
+        .openapi({
+          description:
+            'A saved report id from the previous page; the list continues after it (an id that no longer ' +
+            'exists still marks a position).',
+        }),
     })
     .strict(),
 );
@@ -232,9 +277,27 @@ export type ReportResult = z.infer<typeof reportResultSchema>;
 export const exportFormatSchema = z.enum(['csv', 'json']);
 export type ExportFormat = z.infer<typeof exportFormatSchema>;
 
+/** Runs the report for a member: the rows are limited to that member's data scope. */
+const runAsMember = z
+  .string()
+  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, {
+    error: 'must be a member id (a UUID)',
+  })
+  .optional()
+  .openapi({
+    format: 'uuid',
+    description: "A member of the team: the result holds only rows inside the member's data scope.",
+  });
+
+export const runSavedReportRequestSchema = openApiRegistry.register(
+  'RunSavedReportRequest',
+  z.object({ user_id: runAsMember }).strict(),
+);
+export type RunSavedReportRequest = z.infer<typeof runSavedReportRequestSchema>;
+
 export const exportSavedReportRequestSchema = openApiRegistry.register(
   'ExportSavedReportRequest',
-  z.object({ format: exportFormatSchema.default('csv') }).strict(),
+  z.object({ format: exportFormatSchema.default('csv'), user_id: runAsMember }).strict(),
 );
 export type ExportSavedReportRequest = z.infer<typeof exportSavedReportRequestSchema>;
 

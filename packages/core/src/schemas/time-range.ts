@@ -19,41 +19,54 @@ export type RelativePeriod = z.infer<typeof relativePeriodSchema>;
 /** The longest `last_n_hours`: a year, well past any report period the ledger keeps. */
 export const maxRelativeHours = 8784;
 
-export const fixedTimeRangeSchema = z
-  .object({ from: storableTimestamp(), to: storableTimestamp() })
-  .strict()
-  .openapi('FixedTimeRange', { description: 'Rows whose time field is in [from, to).' });
-export type FixedTimeRange = z.infer<typeof fixedTimeRangeSchema>;
+const rfc3339 = storableTimestamp();
 
-export const relativeTimeRangeSchema = z
+/**
+ * `{from, to}` (fixed instants) or `{relative, n?, time_zone?}` (a period relative to when the
+ * report runs). One object rather than a union, so a mistake is named by its own path
+ * (`time_range.from`, `time_range.n`) instead of "matches no alternative".
+ */
+export const timeRangeSchema = z
   .object({
-    relative: relativePeriodSchema,
+    from: rfc3339.optional().openapi({ description: 'Fixed range: the first instant (inclusive).' }),
+    to: rfc3339.optional().openapi({ description: 'Fixed range: the end (exclusive).' }),
+    relative: relativePeriodSchema.optional().openapi({
+      description:
+        'Relative range, resolved when the report runs: previous_day, previous_week (Monday to Monday), ' +
+        'previous_month, month_to_date, or last_n_hours (with n).',
+    }),
     n: z
       .number()
       .int({ error: 'must be a whole number of hours' })
-      .min(1)
-      .max(maxRelativeHours)
+      .min(1, { error: 'must be at least 1' })
+      .max(maxRelativeHours, { error: `must be at most ${maxRelativeHours}` })
       .optional()
-      .openapi({ description: 'Hours, for `last_n_hours` only (required there).' }),
+      .openapi({ description: 'Hours, for `last_n_hours` only.' }),
     time_zone: safeText(64).optional().openapi({
       description:
-        'IANA zone whose calendar the period follows when the report runs outside a schedule; a ' +
-        "schedule uses its own zone. Defaults to UTC.",
+        'Relative range: the IANA zone whose calendar days, weeks and months it follows, e.g. Europe/Berlin. ' +
+        "A schedule uses its own zone instead. Defaults to UTC.",
     }),
   })
   .strict()
   .superRefine((range, context) => {
-    if (range.relative === 'last_n_hours' && range.n === undefined)
-      context.addIssue({ code: 'custom', path: ['n'], message: 'is required for last_n_hours' });
-    if (range.relative !== 'last_n_hours' && range.n !== undefined)
-      context.addIssue({ code: 'custom', path: ['n'], message: 'is only allowed with last_n_hours' });
+    const issue = (path: string, message: string) => context.addIssue({ code: 'custom', path: [path], message });
+    if (range.relative === undefined) {
+      if (range.from === undefined) issue('from', 'is required (or give a relative range)');
+      if (range.to === undefined) issue('to', 'is required (or give a relative range)');
+      if (range.n !== undefined) issue('n', 'is only allowed with relative: last_n_hours');
+      if (range.time_zone !== undefined) issue('time_zone', 'applies only to a relative range');
+      return;
+    }
+    if (range.from !== undefined) issue('from', 'is not allowed with a relative range');
+    if (range.to !== undefined) issue('to', 'is not allowed with a relative range');
+    if (range.relative === 'last_n_hours' && range.n === undefined) issue('n', 'is required for last_n_hours');
+    if (range.relative !== 'last_n_hours' && range.n !== undefined) issue('n', 'is only allowed with last_n_hours');
   })
-  .openapi('RelativeTimeRange', {
+  .openapi('TimeRange', {
     description:
-      'A period relative to when the report runs, in a time zone: previous_day, previous_week ' +
-      '(Monday to Monday), previous_month, month_to_date, or last_n_hours (with n).',
+      'Either fixed instants {from, to} (rows in [from, to)) or a relative period {relative, n?, time_zone?} ' +
+      '("yesterday in Europe/Berlin" is the Berlin calendar day, 23 or 25 hours long at DST).',
   });
-export type RelativeTimeRange = z.infer<typeof relativeTimeRangeSchema>;
-
-export const timeRangeSchema = z.union([fixedTimeRangeSchema, relativeTimeRangeSchema]);
 export type TimeRange = z.infer<typeof timeRangeSchema>;
+export type RelativeTimeRange = TimeRange & { relative: RelativePeriod };

@@ -2,7 +2,7 @@ import { dateSql, rfc3339LocalSql } from '../sql-time.ts';
 import type { CatalogReport } from '../types.ts';
 import { activityTotalColumns } from './activity-totals.ts';
 import { columns, currency, intervalEnd, intervalStart, reportingCategory, timezone } from './common-parameters.ts';
-import { ledgerFilters } from './ledger-filters.ts';
+import { ledgerFilters, ledgerScopingFields } from './ledger-filters.ts';
 import { requiredTextValue, timestampValue } from './parameter-values.ts';
 
 export const activityDaily: CatalogReport = {
@@ -15,6 +15,7 @@ export const activityDaily: CatalogReport = {
     'the first and last buckets are cut to the interval. Every day appears for every currency ' +
     'with activity in the interval, with zeros when nothing happened.',
   defaultTimeoutSeconds: 600,
+  scopingFields: ledgerScopingFields,
   parameters: [intervalStart, intervalEnd, timezone, currency, reportingCategory, columns],
   columns: [
     { name: 'date', kind: 'dimension', type: 'date', description: 'Local calendar date of the bucket.', expression: dateSql('d.day') },
@@ -23,7 +24,7 @@ export const activityDaily: CatalogReport = {
     { name: 'currency', kind: 'dimension', type: 'text', description: 'Three-letter ISO currency code, lowercase.', expression: 'd.currency' },
     ...activityTotalColumns('d'),
   ],
-  source(bind, values) {
+  source(bind, values, scope) {
     const start = bind(timestampValue(values, 'interval_start').toISOString(), 'timestamptz');
     const end = bind(timestampValue(values, 'interval_end').toISOString(), 'timestamptz');
     const zone = bind(requiredTextValue(values, 'timezone'), 'text');
@@ -49,7 +50,7 @@ export const activityDaily: CatalogReport = {
     SELECT (bt.created AT TIME ZONE b.tz)::date AS day, bt.currency, count(*) AS count,
            sum(bt.amount) AS gross, sum(bt.fee) AS fee, sum(bt.net) AS net
     FROM dataset.balance_transactions AS bt CROSS JOIN bounds AS b
-    WHERE ${ledgerFilters(bind, values, 'bt').join(' AND ')}
+    WHERE ${ledgerFilters(bind, values, 'bt', scope).join(' AND ')}
     GROUP BY 1, 2
   ),
   currencies AS (SELECT DISTINCT currency FROM activity)

@@ -2,7 +2,7 @@ import { majorUnitsSql } from '../money.ts';
 import { localTimestampSql, utcTimestampSql } from '../sql-time.ts';
 import type { CatalogReport } from '../types.ts';
 import { columns, currency, intervalEnd, intervalStart, reportingCategory, timezone } from './common-parameters.ts';
-import { ledgerFilters } from './ledger-filters.ts';
+import { ledgerFilters, ledgerScopingFields } from './ledger-filters.ts';
 import { requiredTextValue } from './parameter-values.ts';
 
 export const balanceChangeFromActivityItemized: CatalogReport = {
@@ -11,6 +11,7 @@ export const balanceChangeFromActivityItemized: CatalogReport = {
   description:
     'Every balance transaction created in the interval, with gross, fee and net amounts in major units.',
   defaultTimeoutSeconds: 600,
+  scopingFields: ledgerScopingFields,
   parameters: [intervalStart, intervalEnd, currency, reportingCategory, timezone, columns],
   columns: [
     { name: 'balance_transaction_id', kind: 'dimension', type: 'text', description: 'Balance transaction id.', expression: 'bt.id' },
@@ -27,10 +28,10 @@ export const balanceChangeFromActivityItemized: CatalogReport = {
     { name: 'created', kind: 'dimension', type: 'timestamp', description: 'When the transaction was created, in `timezone`.', expression: localTimestampSql('bt.created', 'p.tz'), includedByDefault: false },
     { name: 'available_on', kind: 'dimension', type: 'timestamp', description: 'When the funds become available, in `timezone`.', expression: localTimestampSql('bt.available_on', 'p.tz'), includedByDefault: false },
   ],
-  source(bind, values) {
+  source(bind, values, scope) {
     return {
       from: `dataset.balance_transactions AS bt CROSS JOIN (SELECT ${bind(requiredTextValue(values, 'timezone'), 'text')} AS tz) AS p`,
-      where: ledgerFilters(bind, values, 'bt'),
+      where: ledgerFilters(bind, values, 'bt', scope),
       orderBy: 'bt.created, bt.id',
       shardKey: 'bt.created',
     };

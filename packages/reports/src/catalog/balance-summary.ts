@@ -2,6 +2,7 @@ import { majorUnitsSql } from '../money.ts';
 import type { CatalogReport } from '../types.ts';
 import { columns, currency, intervalEnd, intervalStart } from './common-parameters.ts';
 import { textValue, timestampValue } from './parameter-values.ts';
+import { ledgerScope, ledgerScopingFields } from './ledger-filters.ts';
 
 export const balanceSummary: CatalogReport = {
   id: 'balance.summary.1',
@@ -11,6 +12,7 @@ export const balanceSummary: CatalogReport = {
     'category, and the balance at interval_end. A balance at an instant is the sum of the net ' +
     'amounts of every transaction created before it, so ending = starting + the activity rows.',
   defaultTimeoutSeconds: 600,
+  scopingFields: ledgerScopingFields,
   parameters: [intervalStart, intervalEnd, currency, columns],
   columns: [
     { name: 'currency', kind: 'dimension', type: 'text', description: 'Three-letter ISO currency code, lowercase.', expression: 'b.currency' },
@@ -20,11 +22,13 @@ export const balanceSummary: CatalogReport = {
     { name: 'count', kind: 'measure', type: 'integer', description: 'For activity rows, the number of transactions; empty on balance rows.', expression: 'b.count' },
     { name: 'net_amount', kind: 'measure', type: 'decimal', description: 'Net amount in major units.', expression: majorUnitsSql('b.net', 'b.currency') },
   ],
-  source(bind, values) {
+  source(bind, values, scope) {
     const start = bind(timestampValue(values, 'interval_start').toISOString(), 'timestamptz');
     const end = bind(timestampValue(values, 'interval_end').toISOString(), 'timestamptz');
     const selectedCurrency = textValue(values, 'currency');
     const onlyCurrency = selectedCurrency === undefined ? '' : ` AND bt.currency = ${bind(selectedCurrency, 'text')}`;
+    // Balances are sums of in-scope transactions only: a scoped run sees the balance of its scope.
+    const inScope = ledgerScope(scope, 'bt').map((condition) => ` AND ${condition}`).join('');
     // `section` orders each currency's rows: starting balance, activity, ending balance.
     const from = `(
   WITH balances AS (
@@ -32,13 +36,13 @@ export const balanceSummary: CatalogReport = {
            coalesce(sum(bt.net) FILTER (WHERE bt.created < ${start}), 0) AS starting,
            sum(bt.net) AS ending
     FROM dataset.balance_transactions AS bt
-    WHERE bt.created < ${end}${onlyCurrency}
+    WHERE bt.created < ${end}${onlyCurrency}${inScope}
     GROUP BY bt.currency
   ),
   activity AS (
     SELECT bt.currency, bt.reporting_category, count(*) AS count, sum(bt.net) AS net
     FROM dataset.balance_transactions AS bt
-    WHERE bt.created >= ${start} AND bt.created < ${end}${onlyCurrency}
+    WHERE bt.created >= ${start} AND bt.created < ${end}${onlyCurrency}${inScope}
     GROUP BY bt.currency, bt.reporting_category
   )
   SELECT currency, 1 AS section, 'starting_balance' AS category, NULL::text AS reporting_category,

@@ -12,6 +12,7 @@ export const payoutsItemized: CatalogReport = {
     'Every payout whose balance transaction was created in the interval, with its amount in ' +
     'major units (positive: money sent to the destination), expected arrival, status and destination.',
   defaultTimeoutSeconds: 600,
+  scopingFields: ['currency', 'destination'],
   parameters: [intervalStart, intervalEnd, currency, timezone, columns],
   columns: [
     { name: 'payout_id', kind: 'dimension', type: 'text', description: 'Payout id.', expression: 'po.id' },
@@ -27,7 +28,7 @@ export const payoutsItemized: CatalogReport = {
     { name: 'balance_transaction_id', kind: 'dimension', type: 'text', description: "The payout's balance transaction.", expression: 'bt.id' },
     { name: 'description', kind: 'dimension', type: 'text', description: 'Free-text description.', expression: 'bt.description' },
   ],
-  source(bind, values) {
+  source(bind, values, scope) {
     // LEFT JOIN: the ledger decides what is a payout; a payout row whose details are missing
     // still appears (with empty payout columns) rather than vanishing from the totals.
     const from =
@@ -36,7 +37,13 @@ export const payoutsItemized: CatalogReport = {
       ` CROSS JOIN (SELECT ${bind(requiredTextValue(values, 'timezone'), 'text')} AS tz) AS p`;
     return {
       from,
-      where: [`bt.type = 'payout'`, ...ledgerFilters(bind, values, 'bt')],
+      // The ledger's customer is not a payout's; a payout is scoped by currency and destination
+      // (a payout without details has no destination, so a destination scope leaves it out).
+      where: [
+        `bt.type = 'payout'`,
+        ...ledgerFilters(bind, values, 'bt', () => []),
+        ...scope({ currency: 'bt.currency', destination: 'po.destination' }),
+      ],
       orderBy: 'bt.created, bt.id',
       shardKey: 'bt.created',
     };

@@ -1,4 +1,5 @@
-import type { TimeGrain } from '@reportrun/core';
+import type { DataScope, TimeGrain } from '@reportrun/core';
+import { scopeConditions } from '../data-scope.ts';
 import { settingPrefix, type CompiledReport } from '../compile.ts';
 import { neutraliseFormulaSql } from '../formula-escape.ts';
 import { rfc3339LocalSql } from '../sql-time.ts';
@@ -21,6 +22,8 @@ export interface CompileSavedQueryOptions {
   escapeFormulas: boolean;
   /** Rows to ask for instead of the query's limit (a synchronous run asks for one past its cap). */
   limit?: number;
+  /** The data scope the rows are limited to, on top of the query's own filters. Null: unscoped. */
+  dataScope?: DataScope | null;
 }
 
 /** A compiled saved query: what the worker's export takes, plus the typed result columns. */
@@ -28,7 +31,7 @@ export interface CompiledSavedQuery extends CompiledReport {
   resultColumns: ResultColumn[];
 }
 
-type PgType = 'text' | 'bigint' | 'timestamptz';
+type PgType = 'text' | 'bigint' | 'timestamptz' | 'jsonb';
 const pgTypeOf: Record<FieldType, PgType> = { text: 'text', integer: 'bigint', timestamp: 'timestamptz' };
 const grainUnit: Record<TimeGrain, string> = { hour: 'hour', day: 'day', week: 'week', month: 'month' };
 // Column names come from declared field names and fixed words; this guards that promise.
@@ -65,6 +68,7 @@ export function compileSavedQuery(
     `${query.timeField.column} >= ${bind(query.from.toISOString(), 'timestamptz')}`,
     `${query.timeField.column} < ${bind(query.to.toISOString(), 'timestamptz')}`,
     ...query.filters.map((filter) => compileFilter(filter, bind)),
+    ...(options.dataScope ? scopeConditions(bind, options.dataScope, scopingColumns(query)) : []),
   ];
 
   const groupBy = dimensions.map((dimension) => dimension.key);
@@ -101,6 +105,17 @@ export function compileSavedQuery(
 }
 
 type Bind = (value: string, pgType: PgType) => string;
+
+/** The SQL column of each scoping field the query's dataset declares. */
+function scopingColumns(query: ResolvedQuery): Record<string, string> {
+  const columns: Record<string, string> = {};
+  for (const name of query.dataset.scopingFields) {
+    const field = query.dataset.fields.find((candidate) => candidate.name === name);
+    if (!field) throw new Error(`dataset ${query.dataset.name} declares unknown scoping field ${name}`);
+    columns[name] = field.column;
+  }
+  return columns;
+}
 
 /** `key` is what rows group and sort by; `select` is how the value is shown. */
 function compileDimension(

@@ -4,14 +4,18 @@ import {
   type CompileSavedQueryOptions,
   type CompiledSavedQuery,
 } from './compile-query.ts';
-import { formatPath, resolveSavedQuery, type ResolvedQuery } from './resolve-query.ts';
+import { formatPath, resolveSavedQuery, type ResolvedQuery, type ResolveQueryOptions } from './resolve-query.ts';
 
 /**
  * A stored saved-report definition, checked again on every use: a query saved under an older
  * dataset declaration may no longer fit, and that is the report's fault, not the caller's
  * request's (SavedReportInvalid, not a 400 on a parameter).
  */
-export function resolveStoredQuery(reportId: string, definition: unknown): ResolvedQuery {
+export function resolveStoredQuery(
+  reportId: string,
+  definition: unknown,
+  options: ResolveQueryOptions = {},
+): ResolvedQuery {
   const parsed = savedQuerySchema.safeParse(definition);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -21,7 +25,7 @@ export function resolveStoredQuery(reportId: string, definition: unknown): Resol
     );
   }
   try {
-    return resolveSavedQuery(parsed.data);
+    return resolveSavedQuery(parsed.data, ['query'], options);
   } catch (error) {
     if (error instanceof InvalidParameter)
       throw new SavedReportInvalid(reportId, error.detail ?? error.message);
@@ -40,11 +44,16 @@ function pathKey(segment: PropertyKey): string | number {
 export function compileSavedReportSql(
   reportId: string,
   definition: unknown,
-  options: Pick<CompileSavedQueryOptions, 'format' | 'escapeFormulas'>,
+  options: Pick<CompileSavedQueryOptions, 'format' | 'escapeFormulas' | 'dataScope'> & ResolveQueryOptions,
 ): CompiledSavedQuery {
-  return compileSavedQuery(resolveStoredQuery(reportId, definition), {
+  const resolveOptions: ResolveQueryOptions = {
+    ...(options.at ? { at: options.at } : {}),
+    ...(options.timeRange ? { timeRange: options.timeRange } : {}),
+  };
+  return compileSavedQuery(resolveStoredQuery(reportId, definition, resolveOptions), {
     format: options.format,
     // Formulas matter to spreadsheets opening CSV; JSON keeps every value as stored.
     escapeFormulas: options.escapeFormulas && options.format === 'csv',
+    dataScope: options.dataScope ?? null,
   });
 }

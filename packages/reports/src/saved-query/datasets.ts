@@ -24,6 +24,8 @@ export interface Dataset {
   /** Key of the dataset's row in `dataset.dataset_freshness`. */
   freshnessKey: string;
   fields: readonly DatasetField[];
+  /** Fields that are scoping fields (see data-scope.ts); a scope on any other empties a query. */
+  scopingFields: readonly string[];
 }
 
 export const balanceTransactionsDataset: Dataset = {
@@ -31,6 +33,7 @@ export const balanceTransactionsDataset: Dataset = {
   table: 'dataset.balance_transactions',
   timeField: 'created',
   freshnessKey: 'balance_transactions',
+  scopingFields: ['currency', 'customer'],
   fields: [
     { name: 'id', type: 'text', column: 't.id', description: 'Balance transaction id.' },
     {

@@ -9,6 +9,7 @@ import {
 } from '@reportrun/core';
 import { findDataset, listDatasets, type Dataset, type DatasetField } from './datasets.ts';
 import { resolveTimeZone } from '../time-zone.ts';
+import { resolveTimeRange, type ResolvedTimeRange } from '../relative-time-range.ts';
 import { parseRfc3339 } from '../rfc3339.ts';
 
 export type ColumnKind = 'dimension' | 'measure';
@@ -84,9 +85,20 @@ const nullOperators: ReadonlySet<FilterOperator> = new Set(['is_null', 'is_not_n
  * InvalidParameter naming the path under `root` (e.g. `query.measures[1].field`), so a caller
  * sees exactly which part of the query to fix.
  */
+export interface ResolveQueryOptions {
+  /** When a relative time range is resolved: the run's creation (defaults to now). */
+  at?: Date;
+  /**
+   * The range a relative time range already resolved to, stored on the run when it was made (a
+   * schedule resolves it in its own zone at firing time); wins over `at`.
+   */
+  timeRange?: ResolvedTimeRange;
+}
+
 export function resolveSavedQuery(
   query: SavedQuery,
   root: readonly PathSegment[] = ['query'],
+  options: ResolveQueryOptions = {},
 ): ResolvedQuery {
   const path = (...segments: PathSegment[]) => formatPath([...root, ...segments]);
   const fail = (segments: PathSegment[], detail: string): never => {
@@ -108,14 +120,27 @@ export function resolveSavedQuery(
     fields.get(name) ??
     fail(segments, `the dataset ${dataset.name} has no such field. Fields: ${fieldNames}.`);
 
-  const from =
-    parseRfc3339(query.time_range.from) ??
-    fail(['time_range', 'from'], 'must be an RFC 3339 timestamp that exists.');
-  const to =
-    parseRfc3339(query.time_range.to) ??
-    fail(['time_range', 'to'], 'must be an RFC 3339 timestamp that exists.');
-  if (from.getTime() >= to.getTime())
-    fail(['time_range', 'to'], 'must be later than time_range.from (the range is [from, to)).');
+  const range = query.time_range;
+  let from: Date;
+  let to: Date;
+  let normalizedRange: SavedQuery['time_range'];
+  if (range.relative !== undefined) {
+    const timeZone =
+      resolveTimeZone(range.time_zone ?? 'UTC') ??
+      fail(['time_range', 'time_zone'], 'must be an IANA time zone name, e.g. Europe/Berlin.');
+    ({ from, to } = options.timeRange ?? resolveTimeRange(range as { relative: typeof range.relative; n?: number }, options.at ?? new Date(), timeZone));
+    normalizedRange = { relative: range.relative, ...(range.n !== undefined ? { n: range.n } : {}), time_zone: timeZone };
+  } else {
+    from =
+      parseRfc3339(range.from ?? '') ??
+      fail(['time_range', 'from'], 'must be an RFC 3339 timestamp that exists.');
+    to =
+      parseRfc3339(range.to ?? '') ??
+      fail(['time_range', 'to'], 'must be an RFC 3339 timestamp that exists.');
+    if (from.getTime() >= to.getTime())
+      fail(['time_range', 'to'], 'must be later than time_range.from (the range is [from, to)).');
+    normalizedRange = { from: from.toISOString(), to: to.toISOString() };
+  }
 
   const columns: ResultColumn[] = [];
   const claimColumn = (column: ResultColumn, segments: PathSegment[]) => {
@@ -208,7 +233,7 @@ export function resolveSavedQuery(
     columns,
     normalized: {
       dataset: dataset.name,
-      time_range: { from: from.toISOString(), to: to.toISOString() },
+      time_range: normalizedRange,
       dimensions: dimensions.map((dimension) =>
         dimension.bucket
           ? {
