@@ -131,6 +131,10 @@ const reportRun: AllScalars<Prisma.ReportRunUncheckedCreateInput, typeof Prisma.
   slotId: null,
   threadId: '0b7e5d3c-1f2a-4b6c-8d9e-0a1b2c3d4e5f',
   isSourceRun: true,
+  // A member is a row of its own (foreign key); the member tests cover runs made for one.
+  userId: null,
+  dataScope: { currency: ['eur', 'usd'], customer: [] },
+  summary: '3 rows, 1.2 kB; net eur 10.00',
 };
 
 const idempotencyKey: AllScalars<
