@@ -123,6 +123,7 @@ const reportRun: AllScalars<Prisma.ReportRunUncheckedCreateInput, typeof Prisma.
   fileObjectKey: 'team_roundtrip/reprun_roundtrip/report.zip',
   fileExpiresAt: new Date('2024-01-10T00:00:00.006Z'),
   requeueCount: 2,
+  requeuedAt: new Date('2024-01-02T00:00:00.008Z'),
   leaseOwner: 'worker-host:4242:0a1b2c3d',
   leaseAttempt: 2,
   leaseExpiresAt: new Date('2024-01-03T00:00:30.007Z'),
@@ -131,9 +132,10 @@ const reportRun: AllScalars<Prisma.ReportRunUncheckedCreateInput, typeof Prisma.
   slotId: null,
   threadId: '0b7e5d3c-1f2a-4b6c-8d9e-0a1b2c3d4e5f',
   isSourceRun: true,
+  // A member is a row of its own (foreign key); the member tests cover runs made for one.
   userId: null,
   dataScope: { currency: ['eur', 'usd'], customer: [] },
-  summary: '3 rows, 120 B; eur net 1.00',
+  summary: '3 rows, 1.2 kB; net eur 10.00',
 };
 
 const idempotencyKey: AllScalars<
