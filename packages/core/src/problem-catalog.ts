@@ -173,6 +173,57 @@ export const problemCatalog: Readonly<Record<string, ProblemCodePage>> = {
     'Update the existing member instead, or use another address.',
   ),
 
+  saved_report_not_synchronous: request(
+    'Saved report runs only as a report run',
+    'This saved report wraps a catalog report (an export, not an aggregate), so it has no synchronous answer.',
+    'Create a report run with `report` set to the saved report’s id (`allowed_actions` links it) and download the file.',
+  ),
+  command_not_found: request(
+    'Command not found',
+    'No saved report (command) with this id exists for your team and mode.',
+    'List your saved reports with `GET /v1/reports/saved`; a command id is a saved report id.',
+  ),
+  cron_expression_invalid: request(
+    'Invalid cron expression',
+    'The cron expression does not parse, or can never fire (such as `0 0 30 2 *`, February 30th).',
+    'Send five fields (minute hour day-of-month month day-of-week) that some real date matches; `detail` names the field at fault.',
+  ),
+  timezone_invalid: request(
+    'Invalid time zone',
+    'The time zone is not an IANA name. Fixed offsets such as `UTC+3` are refused because they cannot follow daylight saving time.',
+    'Send an IANA zone name such as `Europe/Berlin` or `America/New_York` (or `UTC`).',
+  ),
+  file_not_found: request(
+    'File not found',
+    'No result file with this id exists for your key: the run has no file yet, its file expired, or it belongs to another team or mode.',
+    'Read the report run; its `result` holds the file once the run succeeded.',
+  ),
+  team_not_found: request('Team not found', 'The team named does not exist, or is not the team of your API key.', 'Use the team id of your key.'),
+  event_not_found: request(
+    'Event not found',
+    'No event with this id exists for your team and mode; events are kept 30 days.',
+    'List recent events with `GET /v1/events`.',
+  ),
+  webhook_endpoint_not_found: request(
+    'Webhook endpoint not found',
+    'No webhook endpoint with this id exists for your team and mode.',
+    'List your endpoints with `GET /v1/webhook_endpoints`.',
+  ),
+  webhook_url_refused: request(
+    'Webhook URL refused',
+    'The URL resolves to a loopback, private or link-local address, which the service refuses so it cannot be used to reach its own network.',
+    'Use a public https URL. For local development an operator may set `WEBHOOK_ALLOW_PRIVATE_URLS=true`.',
+  ),
+  storage_zone_unavailable: run(
+    'Storage zone unavailable',
+    'The team’s storage zone names credentials this worker does not have, so the file could not be written there.',
+    'The operator must give the workers the zone’s credential variables; then create the run again.',
+  ),
+  enqueue_failed: run(
+    'Run could not be queued',
+    'The run was created but the job queue (Redis) could not be reached, so it was failed at once rather than left waiting.',
+    'Create the run again (with the same `Idempotency-Key` if you sent one).',
+  ),
   // Codes a failed run records in `status_details.code`.
   timeout: run(
     'Run timed out',
