@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createDatabase } from '@reportrun/db';
-import { Prisma, ReportRunStatus } from '../src/generated/prisma/client.ts';
+import { Prisma, ReportRunStatus, ScheduleRunMode, ScheduleSlotState } from '../src/generated/prisma/client.ts';
 import { useTestFixture } from '@reportrun/testing';
 
 const fixture = useTestFixture({ database: { createDatabase } });
@@ -193,6 +193,55 @@ const datasetFreshness: AllScalars<
   materializedAt: new Date('2025-12-31T23:59:59.999Z'),
 };
 
+const member: AllScalars<Prisma.MemberUncheckedCreateInput, typeof Prisma.MemberScalarFieldEnum> = {
+  id: '6f1c2a3b-4d5e-4f60-8172-839405a6b7c8',
+  teamId: team.id,
+  email: 'Ada.O\'Neil+reports@example.com',
+  dataScope: { currency: ['eur'], customer: ['cus_1', 'cus_2'] },
+  createdAt: new Date('2024-01-02T00:00:00.001Z'),
+  updatedAt: new Date('2024-01-02T00:00:00.002Z'),
+};
+
+const schedule: AllScalars<Prisma.ScheduleUncheckedCreateInput, typeof Prisma.ScheduleScalarFieldEnum> = {
+  id: '7a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d',
+  organizationId: team.id,
+  livemode: true,
+  commandId: '8b3c4d5e-6f7a-4b9c-8d1e-2f3a4b5c6d7e',
+  cronExpression: '30 1 * * 1-5',
+  timezone: 'Australia/Lord_Howe',
+  nextRunTime: new Date('2024-01-03T14:00:00.003Z'),
+  lastRunTime: new Date('2024-01-02T14:00:00.004Z'),
+  createdAt: new Date('2024-01-01T00:00:00.005Z'),
+  updatedAt: new Date('2024-01-01T00:00:00.006Z'),
+  enabled: false,
+  name: 'Weekday ledger — "quoted"',
+  runMode: ScheduleRunMode.once_and_distribute,
+  createdByUserId: member.id,
+  misfireGraceSeconds: 86_400,
+  deletedAt: new Date('2024-01-04T00:00:00.007Z'),
+};
+
+const scheduleSubscriber: AllScalars<
+  Prisma.ScheduleSubscriberUncheckedCreateInput,
+  typeof Prisma.ScheduleSubscriberScalarFieldEnum
+> = { scheduleId: schedule.id, userId: member.id };
+
+const scheduleSlot: AllScalars<Prisma.ScheduleSlotUncheckedCreateInput, typeof Prisma.ScheduleSlotScalarFieldEnum> = {
+  id: '9c4d5e6f-7a8b-4c0d-9e2f-3a4b5c6d7e8f',
+  scheduleId: schedule.id,
+  scheduledAt: new Date('2024-01-02T14:00:00.008Z'),
+  state: ScheduleSlotState.missed,
+  kind: 'catch_up',
+  threadId: '0d5e6f7a-8b9c-4d1e-8f3a-4b5c6d7e8f90',
+  recordedAt: new Date('2024-01-02T14:00:01.009Z'),
+};
+
+const runReadReceipt: AllScalars<Prisma.RunReadReceiptUncheckedCreateInput, typeof Prisma.RunReadReceiptScalarFieldEnum> = {
+  runId: reportRun.id,
+  userId: member.id,
+  readAt: new Date('2024-01-05T00:00:00.010Z'),
+};
+
 interface RoundTrip {
   model: Prisma.ModelName;
   data: Record<string, unknown>;
@@ -255,6 +304,12 @@ const roundTrips: RoundTrip[] = [
   })(),
   (() => {
     const changes = {
+      requeuedAt: null,
+      userId: null,
+      dataScope: Prisma.DbNull,
+      summary: null,
+      slotId: null,
+      threadId: null,
       livemode: false,
       reportId: 'balance.summary.2',
       reportName: 'Balance summary v2',
@@ -382,11 +437,91 @@ const roundTrips: RoundTrip[] = [
         }),
     };
   })(),
+  (() => {
+    // updatedAt given explicitly, so Prisma stores it rather than stamping the time of the update.
+    const changes = { email: 'renamed@example.com', dataScope: {}, createdAt: later, updatedAt: later } satisfies Prisma.MemberUncheckedUpdateInput;
+    return {
+      model: Prisma.ModelName.Member,
+      data: member,
+      changes,
+      create: () => fixture.db.prisma.member.create({ data: member }),
+      read: () => fixture.db.prisma.member.findUnique({ where: { id: member.id } }),
+      update: () => fixture.db.prisma.member.update({ where: { id: member.id }, data: changes }),
+    };
+  })(),
+  (() => {
+    const changes = {
+      livemode: false,
+      commandId: '1e6f7a8b-9c0d-4e2f-9a4b-5c6d7e8f9a01',
+      cronExpression: '0 * * * *',
+      timezone: 'UTC',
+      nextRunTime: null,
+      lastRunTime: null,
+      createdAt: later,
+      updatedAt: later,
+      enabled: true,
+      name: 'Hourly',
+      runMode: ScheduleRunMode.per_subscriber,
+      createdByUserId: null,
+      misfireGraceSeconds: 0,
+      deletedAt: null,
+    } satisfies Prisma.ScheduleUncheckedUpdateInput;
+    return {
+      model: Prisma.ModelName.Schedule,
+      data: schedule,
+      changes,
+      create: () => fixture.db.prisma.schedule.create({ data: schedule }),
+      read: () => fixture.db.prisma.schedule.findUnique({ where: { id: schedule.id } }),
+      update: () => fixture.db.prisma.schedule.update({ where: { id: schedule.id }, data: changes }),
+    };
+  })(),
+  (() => {
+    // Both columns are the key: nothing else to change.
+    const changes = {} satisfies Prisma.ScheduleSubscriberUncheckedUpdateInput;
+    const key = { scheduleId_userId: { scheduleId: scheduleSubscriber.scheduleId, userId: scheduleSubscriber.userId } };
+    return {
+      model: Prisma.ModelName.ScheduleSubscriber,
+      data: scheduleSubscriber,
+      changes,
+      create: () => fixture.db.prisma.scheduleSubscriber.create({ data: scheduleSubscriber }),
+      read: () => fixture.db.prisma.scheduleSubscriber.findUnique({ where: key }),
+      update: () => fixture.db.prisma.scheduleSubscriber.update({ where: key, data: changes }),
+    };
+  })(),
+  (() => {
+    const changes = {
+      scheduledAt: later,
+      state: ScheduleSlotState.fired,
+      kind: 'manual',
+      threadId: null,
+      recordedAt: later,
+    } satisfies Prisma.ScheduleSlotUncheckedUpdateInput;
+    return {
+      model: Prisma.ModelName.ScheduleSlot,
+      data: scheduleSlot,
+      changes,
+      create: () => fixture.db.prisma.scheduleSlot.create({ data: scheduleSlot }),
+      read: () => fixture.db.prisma.scheduleSlot.findUnique({ where: { id: scheduleSlot.id } }),
+      update: () => fixture.db.prisma.scheduleSlot.update({ where: { id: scheduleSlot.id }, data: changes }),
+    };
+  })(),
+  (() => {
+    const changes = { readAt: null } satisfies Prisma.RunReadReceiptUncheckedUpdateInput;
+    const key = { runId_userId: { runId: runReadReceipt.runId, userId: runReadReceipt.userId } };
+    return {
+      model: Prisma.ModelName.RunReadReceipt,
+      data: runReadReceipt,
+      changes,
+      create: () => fixture.db.prisma.runReadReceipt.create({ data: runReadReceipt }),
+      read: () => fixture.db.prisma.runReadReceipt.findUnique({ where: key }),
+      update: () => fixture.db.prisma.runReadReceipt.update({ where: key, data: changes }),
+    };
+  })(),
 ];
 
 /** Postgres types (udt_name) each Prisma scalar type may be stored as in this schema. */
 const storageTypes: Record<string, string[]> = {
-  String: ['text', 'bpchar'],
+  String: ['text', 'bpchar', 'uuid'],
   Boolean: ['bool'],
   Int: ['int4'],
   BigInt: ['int8'],
@@ -512,13 +647,17 @@ describe.each(roundTrips)('a $model row written and read through Prisma', (trip)
       trip.model === Prisma.ModelName.Report
         ? { updatedAt: expect.toSatisfy((value: Date) => value.getTime() > Date.now() - 60_000) }
         : {};
-    const expected = { ...trip.data, ...trip.changes, ...stamped };
+    // A JSON column is cleared with Prisma.DbNull and reads back as a plain null.
+    const cleared = Object.fromEntries(
+      Object.entries(trip.changes).map(([field, value]) => [field, value === Prisma.DbNull ? null : value]),
+    );
+    const expected = { ...trip.data, ...cleared, ...stamped };
     expect(await trip.update()).toEqual(expected);
     expect(await trip.read()).toEqual(expected);
     // Any column left holding a value was not nullable in the schema, so it must be NOT NULL.
     const model = runtimeModels()[trip.model]!;
     const nulled = new Set(
-      Object.entries(trip.changes)
+      Object.entries(cleared)
         .filter(([, value]) => value === null)
         .map(([field]) => columnFields(model).find((candidate) => candidate.field === field)!.column),
     );

@@ -95,7 +95,12 @@ export async function exportReport(input: ExportReportInput): Promise<ExportedFi
       },
     });
     // Rows are counted before compression, on the text the query produced.
-    const rowCounter = observeChunks((chunk) => records.count(chunk));
+    // Reported from here too: a ZIP's compressed bytes leave in whole blocks, so rows are what
+    // moves steadily while a compressed run streams.
+    const rowCounter = observeChunks((chunk) => {
+      records.count(chunk);
+      report();
+    });
     rowCounter.on('error', ignoreEcho);
     const source = copy.pipe(rowCounter);
     copy.on('error', (error) => rowCounter.destroy(error));
