@@ -63,7 +63,6 @@ export {
   type SavedReportScope,
   type SavedReportPage,
 } from './saved-reports.ts';
-export { runReportQuery, type ReportQueryToRun, type ReportQueryResult } from './run-report-query.ts';
 export type { Report as SavedReport } from './generated/prisma/client.ts';
 export type { Schedule, ScheduleSubscriber, ScheduleSlot, RunReadReceipt } from './generated/prisma/client.ts';
 export { findScopedReportRun, type ReportRunScope } from './report-runs.ts';

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { bindSettingsSql, copyStatementSql, resultFileFormats, type CompiledReport } from '@reportrun/reports';
 import { uploadStream, type Storage } from '@reportrun/storage';
+import { beginReadOnlySnapshot } from './read-only-snapshot.ts';
 import { observeChunks, recordCounterFor, type ExportProgress } from './export-progress.ts';
 import { openShardedCopy, type ShardedCopy, type ShardSettings } from './sharded-copy.ts';
 import { sharedDeflatePool, zipEntryStream, zipLevel } from './zip/index.ts';
@@ -53,10 +54,7 @@ export async function exportReport(input: ExportReportInput): Promise<ExportedFi
   let stopOnAbort: (() => void) | undefined;
   let sharded: ShardedCopy | null = null;
   try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(input.statementTimeoutMs))}`);
-    const bind = bindSettingsSql(input.compiled);
-    if (bind) await client.query(bind.text, bind.values);
+    await beginReadOnlySnapshot(client, { statementTimeoutMs: input.statementTimeoutMs, setup: bindSettingsSql(input.compiled) });
 
     input.signal?.throwIfAborted();
     sharded = input.shards

@@ -13,3 +13,4 @@ export { exportReport, type ExportReportInput, type ExportedFile } from './expor
 export { RecordCounter, recordCounterFor, type ExportProgress } from './export-progress.ts';
 export type { ShardSettings } from './sharded-copy.ts';
 export { classifyFailure } from './failure.ts';
+export { runReportQuery, type ReportQueryToRun, type ReportQueryResult } from './run-report-query.ts';

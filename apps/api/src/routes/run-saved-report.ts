@@ -1,5 +1,6 @@
 import { QueryTimeout, ResultTooLarge, SavedReportNotSynchronous, type DataScope } from '@reportrun/core';
-import { runReportQuery, type ReportQueryResult, type SavedReport } from '@reportrun/db';
+import type { SavedReport } from '@reportrun/db';
+import { runReportQuery, type ReportQueryResult } from '@reportrun/runner';
 import {
   bindSettingsSql,
   compileSavedQuery,

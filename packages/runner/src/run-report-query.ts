@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { beginReadOnlySnapshot } from './read-only-snapshot.ts';
 
 /** A report query ready to run: an optional statement binding its values, then the SELECT. */
 export interface ReportQueryToRun {
@@ -34,12 +35,8 @@ export async function runReportQuery(pool: pg.Pool, query: ReportQueryToRun): Pr
   const client = await pool.connect();
   let clientBroken = false;
   try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     try {
-      await client.query(
-        `SET LOCAL statement_timeout = ${Math.max(1, Math.floor(query.statementTimeoutMs))}`,
-      );
-      if (query.setup) await client.query(query.setup.text, query.setup.values);
+      await beginReadOnlySnapshot(client, query);
       const freshness = await client.query<{ materialized_at: Date; lag_ms: string }>(
         `SELECT materialized_at,
                 greatest(0, floor(extract(epoch FROM clock_timestamp() - materialized_at) * 1000))::bigint::text AS lag_ms
