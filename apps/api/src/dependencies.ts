@@ -3,7 +3,7 @@ import type { Config, Logger } from '@reportrun/config';
 import type { PrismaClient } from '@reportrun/db';
 import type { RedisConnection, ReportRunQueue } from '@reportrun/queue';
 import type { RunWatcher } from '@reportrun/status';
-import type { Storage } from '@reportrun/storage';
+import type { Storage, StorageZones } from '@reportrun/storage';
 
 export interface ApiDependencies {
   config: Config;
@@ -12,7 +12,10 @@ export interface ApiDependencies {
   queue: ReportRunQueue;
   /** The fail-fast producer connection the queue also uses; the rate limiter counts on it. */
   redis: RedisConnection;
+  /** The service's own bucket. */
   storage: Storage;
+  /** A run's bucket: the service's, or the zone stamped on the run. */
+  storageZones: StorageZones;
   /** Where synchronous saved-report queries run (REPORTS_DATABASE_URL). */
   reportingPool: pg.Pool;
   /** Reads the runs open event streams watch, for all of them at once. */

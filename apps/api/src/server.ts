@@ -3,6 +3,7 @@ import type { Config, Logger } from '@reportrun/config';
 import { createDatabase, createPool } from '@reportrun/db';
 import { createRedisConnection, createReportRunQueue } from '@reportrun/queue';
 import { createRunWatcher, type RunWatcher } from '@reportrun/status';
+import { openStorageZones } from '@reportrun/runner';
 import { createStorageFromConfig } from '@reportrun/storage';
 import { createApp } from './app.ts';
 
@@ -24,7 +25,8 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
     intervalMs: config.EVENTS_POLL_INTERVAL_MS,
     onError: (error) => logger.warn({ err: error }, 'could not read watched runs'),
   });
-  const app = createApp({ config, logger, prisma: db.prisma, queue, redis, storage, reportingPool, runWatcher });
+  const storageZones = openStorageZones(db.prisma, storage);
+  const app = createApp({ config, logger, prisma: db.prisma, queue, redis, storage, storageZones, reportingPool, runWatcher });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? reject(error) : resolve(listening)));
   });

@@ -9,6 +9,7 @@ import { createApiKey } from '@reportrun/db';
 import { createRedisConnection, createReportRunQueue } from '@reportrun/queue';
 import { createRunWatcher, markRunCanceled, markRunFailed, startAttempt, succeedAttempt } from '@reportrun/status';
 import { createStorageFromConfig } from '@reportrun/storage';
+import { openStorageZones } from '@reportrun/runner';
 import { useTestFixture } from '@reportrun/testing';
 import { createApp, startApiServer, type RunningApi } from '../src/index.ts';
 import { inProcessApi } from './api-fixtures.ts';
@@ -154,6 +155,7 @@ function servedRoutes(): string[] {
     queue,
     redis,
     storage,
+    storageZones: openStorageZones(fixture.db.prisma, storage),
     reportingPool: fixture.db.pool,
     runWatcher: createRunWatcher(fixture.db.prisma, { intervalMs: 1000 }),
   });

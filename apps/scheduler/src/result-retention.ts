@@ -1,11 +1,12 @@
 import type { Logger } from '@reportrun/config';
 import type { PrismaClient } from '@reportrun/db';
 import { markResultExpired } from '@reportrun/status';
-import { deleteObject, type Storage } from '@reportrun/storage';
+import { deleteObject, type StorageZones } from '@reportrun/storage';
 
 export interface RetentionDependencies {
   prisma: PrismaClient;
-  storage: Storage;
+  /** Each result is deleted from the bucket its run names (the service's or a zone's). */
+  storageZones: StorageZones;
   logger: Logger;
 }
 
@@ -50,7 +51,7 @@ export async function expireResults(
       },
       orderBy: { id: 'asc' },
       take: batchSize,
-      select: { id: true, teamId: true, fileObjectKey: true, fileExpiresAt: true, succeededAt: true },
+      select: { id: true, teamId: true, fileObjectKey: true, fileExpiresAt: true, succeededAt: true, storageZoneId: true },
     });
     if (due.length === 0) break;
     after = due.at(-1)!.id;
@@ -59,7 +60,7 @@ export async function expireResults(
       const expiredAt = run.fileExpiresAt ?? new Date(run.succeededAt!.getTime() + retentionMs);
       const log = deps.logger.child({ runId: run.id, team: run.teamId });
       try {
-        await deleteObject(deps.storage, objectKey);
+        await deleteObject(await deps.storageZones.storageFor(run.storageZoneId), objectKey);
       } catch (error) {
         summary.failed += 1;
         log.warn({ err: error }, 'could not delete an expired result; the next sweep tries again');

@@ -1,8 +1,9 @@
 import type { Config, Logger } from '@reportrun/config';
-import { createDatabase, deleteExpiredIdempotencyKeys } from '@reportrun/db';
+import { createDatabase, deleteExpiredIdempotencyKeys, listStorageZones, type PrismaClient } from '@reportrun/db';
 import { createRedisConnection, createReportRunQueue } from '@reportrun/queue';
 import { fireDueSchedules, type FiringSettings } from '@reportrun/schedules';
-import { createStorageFromConfig } from '@reportrun/storage';
+import { openStorageZones } from '@reportrun/runner';
+import { createStorageFromConfig, type Storage, type StorageZones } from '@reportrun/storage';
 import { cleanUpOrphans, type OrphanCleanupSettings } from './orphan-cleanup.ts';
 import { startPeriodicTask } from './periodic-task.ts';
 import { reconcileRuns, type ReconcilerSettings } from './reconciler.ts';
@@ -52,6 +53,7 @@ export async function startScheduler(config: Config, logger: Logger): Promise<Ru
   const redis = createRedisConnection(config, 'worker');
   const queue = createReportRunQueue(redis, config.QUEUE_PREFIX);
   const storage = createStorageFromConfig(config);
+  const storageZones = openStorageZones(db.prisma, storage);
   const reconcilerSettings = reconcilerSettingsFrom(config);
   const retentionSettings = retentionSettingsFrom(config);
   const orphanCleanupSettings = orphanCleanupSettingsFrom(config);
@@ -97,7 +99,7 @@ export async function startScheduler(config: Config, logger: Logger): Promise<Ru
     intervalMs: config.RETENTION_SWEEP_INTERVAL_SECONDS * 1000,
     logger,
     pass: async () => {
-      const summary = await expireResults({ prisma: db.prisma, storage, logger }, retentionSettings);
+      const summary = await expireResults({ prisma: db.prisma, storageZones, logger }, retentionSettings);
       logger[summary.expired + summary.failed > 0 ? 'info' : 'debug'](summary, 'retention sweep');
     },
   });
@@ -107,10 +109,13 @@ export async function startScheduler(config: Config, logger: Logger): Promise<Ru
     logger,
     pass: async () => {
       const started = Date.now();
-      const summary = await cleanUpOrphans({ prisma: db.prisma, storage, logger }, orphanCleanupSettings);
-      const acted =
-        summary.uploadsAborted + summary.objectsDeleted + summary.failed + summary.interrupted.length > 0;
-      logger[acted ? 'info' : 'debug']({ ...summary, ms: Date.now() - started }, 'orphan cleanup pass');
+      // The service's bucket and every team zone's: a crash leaves leftovers wherever it wrote.
+      for (const { zoneId, storage: swept } of await sweptStorages(db.prisma, storage, storageZones, logger)) {
+        const summary = await cleanUpOrphans({ prisma: db.prisma, storage: swept, logger }, orphanCleanupSettings);
+        const acted =
+          summary.uploadsAborted + summary.objectsDeleted + summary.failed + summary.interrupted.length > 0;
+        logger[acted ? 'info' : 'debug']({ ...summary, zoneId, ms: Date.now() - started }, 'orphan cleanup pass');
+      }
     },
   });
   const idempotencySweep = startPeriodicTask({
@@ -155,4 +160,25 @@ export async function startScheduler(config: Config, logger: Logger): Promise<Ru
       return closing;
     },
   };
+}
+
+/**
+ * The buckets the orphan cleanup visits: the service's own, then each zone's. A zone whose
+ * credentials this process lacks is skipped with a warning rather than stopping the others.
+ */
+async function sweptStorages(
+  prisma: PrismaClient,
+  storage: Storage,
+  storageZones: StorageZones,
+  logger: Logger,
+): Promise<{ zoneId: string | null; storage: Storage }[]> {
+  const swept: { zoneId: string | null; storage: Storage }[] = [{ zoneId: null, storage }];
+  for (const zone of await listStorageZones(prisma)) {
+    try {
+      swept.push({ zoneId: zone.id, storage: await storageZones.storageFor(zone.id) });
+    } catch (error) {
+      logger.warn({ err: error, zoneId: zone.id }, 'cannot sweep a storage zone');
+    }
+  }
+  return swept;
 }

@@ -16,14 +16,15 @@ import {
   succeedAttempt,
   type AttemptLease,
 } from '@reportrun/status';
-import { deleteObject, runResultKey, type Storage } from '@reportrun/storage';
+import { deleteObject, runResultKey, type Storage, type StorageZones } from '@reportrun/storage';
 import { runInRunContext } from './process-guard.ts';
 import { abortReasonOf, type ActiveRuns } from './run-abort.ts';
 
 export interface ProcessorDependencies {
   prisma: PrismaClient;
   reportingPool: pg.Pool;
-  storage: Storage;
+  /** The service's bucket, or the run's team zone's (stamped on the run when it was made). */
+  storageZones: StorageZones;
   logger: Logger;
   config: Pick<
     Config,
@@ -55,6 +56,8 @@ interface Attempt {
   timeoutSeconds: number;
   /** Set once bytes reach storage: from then on a failed attempt has an object to delete. */
   uploadStarted: boolean;
+  /** Where the file goes; resolved as the export starts (a zone's credentials may be missing). */
+  storage?: Storage;
 }
 
 /**
@@ -177,6 +180,8 @@ function watchRun(deps: ProcessorDependencies, attempt: Attempt, controller: Abo
 async function executeRun(deps: ProcessorDependencies, attempt: Attempt, signal: AbortSignal): Promise<ExportedFile> {
   const target = await resolveRunTarget(deps.prisma, attempt.run);
   const compiled = compileRunTarget(target, attempt.run, { format: attempt.format, escapeFormulas: attempt.escapeFormulas });
+  const storage = await deps.storageZones.storageFor(attempt.run.storageZoneId);
+  attempt.storage = storage;
   const progress = createProgressRecorder(deps.prisma, attempt.lease, {
     intervalMs: deps.progressIntervalMs,
     onError: (error) => attempt.log.warn({ err: error }, 'could not record progress'),
@@ -184,7 +189,7 @@ async function executeRun(deps: ProcessorDependencies, attempt: Attempt, signal:
   try {
     return await exportReport({
       reportingPool: deps.reportingPool,
-      storage: deps.storage,
+      storage,
       compiled,
       objectKey: attempt.objectKey,
       filename: `${attempt.run.reportId}-${attempt.run.id}`,
@@ -214,7 +219,7 @@ async function settleSuccess(deps: ProcessorDependencies, attempt: Attempt, file
     // Canceled, or taken over by another attempt, while this one exported: its file is nobody's
     // result. Only this attempt's own object is deleted (the key carries the attempt number).
     attempt.log.info('the attempt no longer holds the run; discarding its file');
-    await deleteObject(deps.storage, attempt.objectKey).catch(() => {});
+    if (attempt.storage) await deleteObject(attempt.storage, attempt.objectKey).catch(() => {});
     return;
   }
   attempt.log.info({ rows: file.rows, bytes: file.size, ms }, 'report run succeeded');
@@ -230,7 +235,7 @@ async function settleFailure(
   ms: number,
 ): Promise<void> {
   const { log, lease } = attempt;
-  if (attempt.uploadStarted) await deleteObject(deps.storage, attempt.objectKey).catch(() => {});
+  if (attempt.uploadStarted && attempt.storage) await deleteObject(attempt.storage, attempt.objectKey).catch(() => {});
   const aborted = abortReasonOf(signal);
   if (aborted?.kind === 'canceled') {
     log.info({ ms }, 'report run canceled; query and upload stopped');

@@ -10,6 +10,7 @@ import {
   type ReportRunJob,
 } from '@reportrun/queue';
 import { createStorageFromConfig } from '@reportrun/storage';
+import { openStorageZones } from '@reportrun/runner';
 import { createReportRunProcessor } from './process-report-run.ts';
 import { ActiveRuns } from './run-abort.ts';
 
@@ -69,7 +70,7 @@ export async function startReportRunWorker(
     createReportRunProcessor({
       prisma: db.prisma,
       reportingPool,
-      storage,
+      storageZones: openStorageZones(db.prisma, storage),
       logger,
       config,
       activeRuns,

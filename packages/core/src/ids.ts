@@ -9,6 +9,7 @@ export const idPrefix = {
   schedule: 'sched',
   team: 'team',
   apiKey: 'key',
+  storageZone: 'zone',
 } as const;
 
 export type IdPrefix = (typeof idPrefix)[keyof typeof idPrefix];

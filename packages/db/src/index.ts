@@ -67,3 +67,13 @@ export type { Report as SavedReport } from './generated/prisma/client.ts';
 export type { Schedule, ScheduleSubscriber, ScheduleSlot, RunReadReceipt } from './generated/prisma/client.ts';
 export { findScopedReportRun, type ReportRunScope } from './report-runs.ts';
 export { readLedgerAvailability, type DatasetAvailability } from './dataset-availability.ts';
+export {
+  findStorageZone,
+  listStorageZones,
+  findTeamStorageZone,
+  setTeamStorageZone,
+  clearTeamStorageZone,
+  credentialsRefPattern,
+  type StorageZone,
+  type NewStorageZone,
+} from './storage-zones.ts';

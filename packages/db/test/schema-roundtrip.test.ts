@@ -64,6 +64,21 @@ const team: AllScalars<Prisma.TeamUncheckedCreateInput, typeof Prisma.TeamScalar
   id: 'team_roundtrip',
   name: 'Ünïcode "team", with\nnewline',
   createdAt: new Date('2021-02-03T04:05:06.789Z'),
+  // A zone is a row of its own that names the team (foreign keys both ways); the storage-zone
+  // tests cover a team pointing at one.
+  storageZoneId: null,
+};
+
+const storageZone: AllScalars<Prisma.StorageZoneUncheckedCreateInput, typeof Prisma.StorageZoneScalarFieldEnum> = {
+  id: 'zone_roundtrip',
+  teamId: team.id,
+  name: 'EU "primary" — Ω',
+  endpoint: 'https://s3.eu-central-1.example.com:8443/path?x=1',
+  publicEndpoint: 'https://downloads.example.eu',
+  bucket: 'reports-eu.bucket',
+  region: 'eu-central-1',
+  credentialsRef: 'EU_PRIMARY_2',
+  createdAt: new Date('2021-02-03T04:05:06.790Z'),
 };
 
 const apiKey: AllScalars<Prisma.ApiKeyUncheckedCreateInput, typeof Prisma.ApiKeyScalarFieldEnum> = {
@@ -136,6 +151,7 @@ const reportRun: AllScalars<Prisma.ReportRunUncheckedCreateInput, typeof Prisma.
   userId: null,
   dataScope: { currency: ['eur', 'usd'], customer: [] },
   summary: '3 rows, 1.2 kB; net eur 10.00',
+  storageZoneId: storageZone.id,
 };
 
 const idempotencyKey: AllScalars<
@@ -256,7 +272,7 @@ const later = new Date('2030-01-01T00:00:00.001Z');
 
 const roundTrips: RoundTrip[] = [
   (() => {
-    const changes = { name: 'Renamed', createdAt: later } satisfies Prisma.TeamUncheckedUpdateInput;
+    const changes = { name: 'Renamed', createdAt: later, storageZoneId: null } satisfies Prisma.TeamUncheckedUpdateInput;
     return {
       model: Prisma.ModelName.Team,
       data: team,
@@ -264,6 +280,25 @@ const roundTrips: RoundTrip[] = [
       create: () => fixture.db.prisma.team.create({ data: team }),
       read: () => fixture.db.prisma.team.findUnique({ where: { id: team.id } }),
       update: () => fixture.db.prisma.team.update({ where: { id: team.id }, data: changes }),
+    };
+  })(),
+  (() => {
+    const changes = {
+      name: 'Renamed zone',
+      endpoint: 'http://127.0.0.1:9000',
+      publicEndpoint: null,
+      bucket: 'other',
+      region: 'us-east-1',
+      credentialsRef: 'US',
+      createdAt: later,
+    } satisfies Prisma.StorageZoneUncheckedUpdateInput;
+    return {
+      model: Prisma.ModelName.StorageZone,
+      data: storageZone,
+      changes,
+      create: () => fixture.db.prisma.storageZone.create({ data: storageZone }),
+      read: () => fixture.db.prisma.storageZone.findUnique({ where: { id: storageZone.id } }),
+      update: () => fixture.db.prisma.storageZone.update({ where: { id: storageZone.id }, data: changes }),
     };
   })(),
   (() => {
@@ -308,6 +343,7 @@ const roundTrips: RoundTrip[] = [
       userId: null,
       dataScope: Prisma.DbNull,
       summary: null,
+      storageZoneId: null,
       slotId: null,
       threadId: null,
       livemode: false,

@@ -1,3 +1,4 @@
+import { StorageZoneCredentialsMissing } from '@reportrun/storage';
 import { DomainError, type FailureDetails } from '@reportrun/core';
 
 const transientNetworkCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND']);
@@ -8,6 +9,10 @@ const transientNetworkCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT'
  * same input would hit again (bad parameters, query errors, timeouts) fails at once.
  */
 export function classifyFailure(error: unknown): FailureDetails {
+  if (error instanceof StorageZoneCredentialsMissing) {
+    // An operator's setting, not a passing fault: retrying on the same worker cannot help.
+    return { code: 'storage_zone_unavailable', message: error.message, retryable: false };
+  }
   if (error instanceof DomainError) {
     return { code: error.code, message: error.detail ?? error.message, retryable: false };
   }

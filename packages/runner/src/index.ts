@@ -14,3 +14,4 @@ export { RecordCounter, recordCounterFor, type ExportProgress } from './export-p
 export type { ShardSettings } from './sharded-copy.ts';
 export { classifyFailure } from './failure.ts';
 export { runReportQuery, type ReportQueryToRun, type ReportQueryResult } from './run-report-query.ts';
+export { openStorageZones } from './storage-zones.ts';

@@ -20,3 +20,11 @@ export {
   type StoredObject,
   type DeleteObjectsResult,
 } from './objects.ts';
+export {
+  createStorageZones,
+  zoneCredentialVariables,
+  StorageZoneCredentialsMissing,
+  type StorageZones,
+  type StorageZoneRecord,
+  type StorageZonesOptions,
+} from './zones.ts';

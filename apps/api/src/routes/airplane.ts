@@ -92,7 +92,7 @@ export const airplaneGetOutputsRoute = defineRoute({
   problems: reportingProblems,
   async handler({ query, request, deps }) {
     const run = await findRunOrThrow(deps, principalOf(request), query.id);
-    return toAirplaneOutputs(run, await signResultDownload(deps.storage, run, deps.config.DOWNLOAD_URL_TTL_SECONDS));
+    return toAirplaneOutputs(run, await signResultDownload(deps.storageZones, run, deps.config.DOWNLOAD_URL_TTL_SECONDS));
   },
 });
 

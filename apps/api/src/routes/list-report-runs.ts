@@ -60,7 +60,7 @@ export async function listReportRuns(
     page.runs.map(async (run) =>
       toReportRunResource(
         run,
-        await signResultDownload(deps.storage, run, deps.config.DOWNLOAD_URL_TTL_SECONDS, now),
+        await signResultDownload(deps.storageZones, run, deps.config.DOWNLOAD_URL_TTL_SECONDS, now),
         now,
       ),
     ),

@@ -24,7 +24,7 @@ function stateIdOf(resource: ReportRunResource): string {
 }
 
 async function resourceOf(deps: ApiDependencies, run: ReportRun): Promise<ReportRunResource> {
-  const downloadUrl = await signResultDownload(deps.storage, run, deps.config.DOWNLOAD_URL_TTL_SECONDS);
+  const downloadUrl = await signResultDownload(deps.storageZones, run, deps.config.DOWNLOAD_URL_TTL_SECONDS);
   return toReportRunResource(run, downloadUrl);
 }
 

@@ -46,7 +46,7 @@ export const getReportRunRoute = defineRoute({
   problems: reportingProblems,
   async handler({ params: { id }, request, deps }) {
     const run = await findRunOrThrow(deps, principalOf(request), id);
-    const downloadUrl = await signResultDownload(deps.storage, run, deps.config.DOWNLOAD_URL_TTL_SECONDS);
+    const downloadUrl = await signResultDownload(deps.storageZones, run, deps.config.DOWNLOAD_URL_TTL_SECONDS);
     return toReportRunResource(run, downloadUrl);
   },
 });

@@ -241,7 +241,7 @@ export const getStripeV1FileContentsRoute = defineRoute({
   problems: reportingProblems,
   async handler({ params: { id }, request, deps }) {
     const run = await succeededRunOfFile(deps, principalOf(request), id);
-    const download = await signResultDownload(deps.storage, run, deps.config.DOWNLOAD_URL_TTL_SECONDS);
+    const download = await signResultDownload(deps.storageZones, run, deps.config.DOWNLOAD_URL_TTL_SECONDS);
     if (!download) throw new ResourceNotFound('file', id);
     return { location: download.url };
   },

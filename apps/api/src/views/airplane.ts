@@ -76,8 +76,8 @@ export function toAirplaneRun(run: ReportRun): AirplaneRun {
     cancelledBy: run.canceledBy,
     teamID: run.teamId,
     timeout: run.timeoutSeconds,
-    // Storage zones are not configurable yet: every result is in the deployment's own bucket.
-    zoneID: null,
+    // The team's storage zone when the run was made; null: the deployment's own bucket.
+    zoneID: run.storageZoneId,
     isPrivate: false,
     permissions: [],
     runtime: 'standard',

@@ -1,6 +1,7 @@
 import type { ReportRun } from '@reportrun/db';
 import { resultExpiredAt } from '@reportrun/status';
-import { presignDownload, type DownloadUrl, type Storage } from '@reportrun/storage';
+import { ServiceUnavailable } from '@reportrun/core';
+import { presignDownload, StorageZoneCredentialsMissing, type DownloadUrl, type StorageZones } from '@reportrun/storage';
 
 /**
  * The download URL for a succeeded run's file, or null when there is none to give (the run has
@@ -8,8 +9,8 @@ import { presignDownload, type DownloadUrl, type Storage } from '@reportrun/stor
  * never past the result's own expiry, so a link cannot outlive the file it points at.
  */
 export async function signResultDownload(
-  storage: Storage,
-  run: Pick<ReportRun, 'status' | 'fileObjectKey' | 'fileExpiresAt'>,
+  storageZones: StorageZones,
+  run: Pick<ReportRun, 'status' | 'fileObjectKey' | 'fileExpiresAt' | 'storageZoneId'>,
   ttlSeconds: number,
   now: Date = new Date(),
 ): Promise<DownloadUrl | null> {
@@ -17,5 +18,12 @@ export async function signResultDownload(
   const secondsLeft = run.fileExpiresAt
     ? Math.ceil((run.fileExpiresAt.getTime() - now.getTime()) / 1000)
     : Number.POSITIVE_INFINITY;
+  const storage = await storageZones.storageFor(run.storageZoneId).catch((error: unknown) => {
+    // The operator has not given this process the zone's credentials: nothing the client did.
+    if (error instanceof StorageZoneCredentialsMissing) {
+      throw new ServiceUnavailable("The storage zone holding this run's file is not configured on this server.", 30);
+    }
+    throw error;
+  });
   return presignDownload(storage, run.fileObjectKey, Math.min(ttlSeconds, secondsLeft), now);
 }
