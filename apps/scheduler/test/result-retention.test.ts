@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as database from '@reportrun/db';
-import { seedLedger } from '@reportrun/db';
-import { createStorageFromConfig, presignDownload, type Storage } from '@reportrun/storage';
-import { startScheduler, useTestFixture, waitFor, type ServiceProcess } from '@reportrun/testing';
+import { clearTeamStorageZone, seedLedger, setTeamStorageZone } from '@reportrun/db';
+import { createStorage, createStorageFromConfig, listObjectKeys, presignDownload, type Storage } from '@reportrun/storage';
+import { startLocalS3, startScheduler, useTestFixture, waitFor, type LocalS3, type ServiceProcess } from '@reportrun/testing';
 import { ended } from './service-stack.ts';
 
 // Results live three seconds; the sweep looks every half second.
@@ -12,25 +12,36 @@ const retentionEnv = {
   RETENTION_SWEEP_INTERVAL_SECONDS: '0.5',
 };
 
+// A second S3 server holds one team's storage zone; every process gets its credentials.
+const zoneCredentials = { accessKeyId: 'retention-zone-key', secretAccessKey: 'retention-zone-secret' };
+const zoneBucket = 'retention-zone';
+const zoneEnv = {
+  S3_ZONE_RETAIN_ACCESS_KEY_ID: zoneCredentials.accessKeyId,
+  S3_ZONE_RETAIN_SECRET_ACCESS_KEY: zoneCredentials.secretAccessKey,
+};
+
 const fixture = useTestFixture({
   database,
   team: 'Retention team',
   seed: (db) => seedLedger(db.pool, 2_000),
-  api: retentionEnv,
-  worker: retentionEnv,
+  api: { ...retentionEnv, ...zoneEnv },
+  worker: { ...retentionEnv, ...zoneEnv },
 });
 const { client } = fixture;
 let storage: Storage;
 let scheduler: ServiceProcess;
+let zoneServer: LocalS3;
 
 beforeAll(async () => {
   storage = createStorageFromConfig(fixture.environment.config);
-  scheduler = await startScheduler({ ...fixture.environment.env, ...retentionEnv });
+  zoneServer = await startLocalS3({ buckets: [zoneBucket], ...zoneCredentials });
+  scheduler = await startScheduler({ ...fixture.environment.env, ...retentionEnv, ...zoneEnv });
 });
 
 afterAll(async () => {
   await scheduler?.stop();
   storage?.s3.destroy();
+  await zoneServer?.stop();
 });
 
 async function storageStatus(objectKey: string): Promise<number> {
@@ -104,5 +115,34 @@ describe('result retention', () => {
       result: null,
       status_details: { result_expired_at: swept.fileExpiresAt!.toISOString() },
     });
+  });
+
+  it("deletes an expired result from the storage zone its run was written to", async () => {
+    await setTeamStorageZone(fixture.db.prisma, fixture.teamId, {
+      name: 'Retention zone',
+      endpoint: zoneServer.endpoint,
+      bucket: zoneBucket,
+      region: 'us-east-1',
+      credentialsRef: 'RETAIN',
+    });
+    const zoneStorage = createStorage({ endpoint: zoneServer.endpoint, region: 'us-east-1', bucket: zoneBucket, ...zoneCredentials });
+    try {
+      const created = await client.createRun();
+      const succeeded = await waitFor(() => client.getRun(created.id), ended);
+      expect(succeeded.status, JSON.stringify(succeeded.status_details)).toBe('succeeded');
+      const stored = await fixture.db.prisma.reportRun.findUniqueOrThrow({ where: { id: created.id } });
+      expect(stored.storageZoneId).not.toBeNull();
+      expect(await listObjectKeys(zoneStorage, '')).toContain(stored.fileObjectKey);
+
+      await waitFor(
+        () => fixture.db.prisma.reportRun.findUniqueOrThrow({ where: { id: created.id } }),
+        (run) => run.fileObjectKey === null,
+        { timeoutMs: 15_000 },
+      );
+      expect(await listObjectKeys(zoneStorage, '')).not.toContain(stored.fileObjectKey);
+    } finally {
+      zoneStorage.s3.destroy();
+      await clearTeamStorageZone(fixture.db.prisma, fixture.teamId);
+    }
   });
 });
