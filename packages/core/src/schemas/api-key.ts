@@ -22,7 +22,7 @@ export const createApiKeyRequestSchema = openApiRegistry.register(
 export type CreateApiKeyRequest = z.infer<typeof createApiKeyRequestSchema>;
 
 const apiKeyFields = {
-  id: z.string().openapi({ example: 'key_61Rzx2Jt1l7ZyqQ9' }),
+  id: z.string().openapi({ description: 'The key id (`key_…`).' }),
   object: z.literal('api_key'),
   name: z.string(),
   livemode: z.boolean().openapi({ description: 'A live key reads live data; a test key test data.' }),
