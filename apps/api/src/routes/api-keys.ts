@@ -1,6 +1,5 @@
 import {
   apiKeyListSchema,
-  apiKeySchema,
   apiPaths,
   createApiKeyRequestSchema,
   createdApiKeySchema,
