@@ -29,9 +29,15 @@ export async function showRun(id: string, signal: AbortSignal): Promise<void> {
     details,
   );
 
+  // Progress events arrive every second; the sections are rebuilt only when what they show
+  // changes, so keyboard focus (on Cancel, say) is not lost to a progress update.
+  let shown = '';
   const render = (next: ReportRunResource) => {
     run = next;
     progress.update(next);
+    const state = JSON.stringify([next.status, next.active_at, next.status_details.code, next.result?.file?.download_url.url]);
+    if (state === shown) return;
+    shown = state;
     badge.replaceChildren(statusBadge(next.status));
     details.replaceChildren(...runSections(next, cancel));
   };
