@@ -186,7 +186,7 @@ describe('the dashboard in a real browser', () => {
     await context.close();
   });
 
-  it('works at phone width: nothing scrolls sideways and tables read as cards', async () => {
+  it('pages through runs, and works at phone width: nothing scrolls sideways and tables read as cards', async () => {
     const { context, page } = await signedInPage({ width: 375, height: 740 });
     await expect.poll(() => page.locator('.table tbody tr').count()).toBeGreaterThan(0);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -195,6 +195,18 @@ describe('the dashboard in a real browser', () => {
     const cell = page.locator('.table tbody tr').first().locator('td').first();
     expect(await cell.evaluate((element) => getComputedStyle(element).display)).not.toBe('table-cell');
     await screenshot(page, 'phone-runs-list');
+
+    // A page at a time (the earlier tests made two runs): the older page holds the other run,
+    // and leads back.
+    await expect.poll(() => page.locator('.table tbody tr').count()).toBe(2);
+    const [newest, older] = await page.locator('.table tbody a').allTextContents();
+    await page.goto(`${dashboardUrl()}#/runs?limit=1`);
+    await expect.poll(() => page.locator('.table tbody tr').count()).toBe(1);
+    expect(await page.locator('.table tbody a').textContent()).toBe(newest);
+    await page.getByRole('link', { name: 'Older runs' }).click();
+    await expect.poll(() => page.locator('.table tbody a').first().textContent()).toBe(older);
+    await page.getByRole('link', { name: 'Newer runs' }).click();
+    await expect.poll(() => page.locator('.table tbody a').first().textContent()).toBe(newest);
 
     await page.locator('.table tbody tr a').first().click();
     await page.getByRole('heading', { name: 'Timeline' }).waitFor();

@@ -76,7 +76,8 @@ function runSections(run: ReportRunResource, cancel: (button: HTMLButtonElement)
       h('ol', { class: 'timeline' },
         h('li', { class: 'done' }, h('strong', {}, 'Created'), ' ', h('time', { datetime: run.created }, formatTime(run.created))),
         h('li', { class: run.active_at ? 'done' : '' }, h('strong', {}, 'Active'), ' ', run.active_at ? h('time', { datetime: run.active_at }, formatTime(run.active_at)) : 'waiting for a worker'),
-        h('li', { class: finishedAt ? 'done' : '' }, h('strong', {}, finishedLabel), ' ', finishedAt ? h('time', { datetime: finishedAt }, formatTime(finishedAt)) : 'not yet'))),
+        h('li', { class: finishedAt ? 'done' : '' }, h('strong', {}, finishedLabel), ' ', finishedAt ? h('time', { datetime: finishedAt }, formatTime(finishedAt)) : 'not yet',
+          run.canceled_by ? ` by ${run.canceled_by}` : null))),
   );
 
   const actions = h('div', { class: 'actions' });

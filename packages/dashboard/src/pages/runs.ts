@@ -38,16 +38,25 @@ export async function showRuns(params: URLSearchParams, signal: AbortSignal): Pr
     location.hash = `#/runs${next.size ? `?${next}` : ''}`;
   });
 
+  const pager = h('nav', { class: 'pager', 'aria-label': 'Pages of runs' });
   const list = h('div', { class: 'runs', 'aria-live': 'polite', 'aria-busy': 'true' }, 'Loading runs…');
   showPage(
     h('div', { class: 'page-head' }, h('h1', {}, 'Runs'), h('a', { class: 'button', href: '#/new' }, 'New run')),
     filters,
     list,
+    pager,
   );
 
-  const query = new URLSearchParams({ limit: '50' });
-  if (status) query.set('status', status);
-  if (report) query.set('report', report);
+  // A page token carries the filters it was made with; the API takes only `limit` beside it.
+  const pageToken = params.get('page');
+  const limit = params.get('limit') ?? '50';
+  const query = new URLSearchParams({ limit });
+  if (pageToken) query.set('page', pageToken);
+  else {
+    if (status) query.set('status', status);
+    if (report) query.set('report', report);
+  }
+
   const rows = new Map<string, ReturnType<typeof runProgress>>();
   while (!signal.aborted) {
     let page: ReportRunList;
@@ -65,6 +74,16 @@ export async function showRuns(params: URLSearchParams, signal: AbortSignal): Pr
       rows.clear();
       list.replaceChildren(page.data.length ? runTable(page.data, rows) : h('p', { class: 'card' }, 'No runs match. ', h('a', { href: '#/new' }, 'Create one'), '.'));
     }
+    pager.replaceChildren(
+      ...[
+        ['previous_page_url', 'Newer runs'],
+        ['next_page_url', 'Older runs'],
+      ].flatMap(([field, label]) => {
+        const url = page[field as 'previous_page_url' | 'next_page_url'];
+        const token = url ? new URL(url, location.origin).searchParams.get('page') : null;
+        return token ? [h('a', { class: 'button secondary', href: `#/runs?${new URLSearchParams({ page: token, limit })}` }, label!)] : [];
+      }),
+    );
     for (const run of page.data) {
       rows.get(run.id)?.update(run);
       const badge = list.querySelector(`[data-run-status="${CSS.escape(run.id)}"]`);
