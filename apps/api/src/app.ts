@@ -1,6 +1,7 @@
 import express from 'express';
 import { requireApiKey } from './http/auth.ts';
 import { RouteNotFound } from './http/errors.ts';
+import { dashboardPages } from './http/dashboard-pages.ts';
 import { docsPages } from './http/docs-pages.ts';
 import { jsonBodyParser } from './http/json-body.ts';
 import { requireDecodablePathAndQuery } from './http/request-text.ts';
@@ -21,9 +22,10 @@ export function createApp(deps: ApiDependencies): express.Express {
   // Form bodies stay text here; routes that accept them parse Stripe's bracket syntax strictly.
   app.use(express.text({ type: formMediaType, limit: '64kb' }));
 
-  // Health, the document and its rendered pages answer without a key, before authentication
+  // Health, the document, its rendered pages and the dashboard's files answer without a key, before authentication
   // and rate limiting.
   app.use(docsPages());
+  app.use(dashboardPages());
   app.use(
     routerFor(
       apiRoutes.filter((route) => route.public),

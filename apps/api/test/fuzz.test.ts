@@ -255,6 +255,7 @@ const validBodies: Record<string, unknown> = {
   exportSavedReport: { format: 'json' },
   createMember: { email: 'fuzzed.member@example.com', data_scope: { currency: ['usd'] } },
   updateMember: { data_scope: { currency: ['eur', 'usd'], customer: [] } },
+  createApiKey: { name: 'Fuzzed key' },
 };
 
 /** A valid value for each path parameter, by operation: a real object of the key's team. */
@@ -270,6 +271,8 @@ const validPathValues: Record<string, string> = {
   getMember: '{{memberId}}',
   updateMember: '{{memberId}}',
   deleteMember: '{{memberId}}',
+  // Another key of the team: the calling key cannot revoke itself.
+  deleteApiKey: '{{apiKeyId}}',
 };
 
 async function createFixtureRun(key: string): Promise<string> {
@@ -294,6 +297,16 @@ async function createFixtureMember(key: string): Promise<string> {
   return ((await response.json()) as { id: string }).id;
 }
 
+async function createFixtureApiKey(key: string): Promise<string> {
+  const response = await fetch(`${fixture.api.url}/v1/api_keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Fixture key' }),
+  });
+  expect(response.status, await response.clone().text()).toBe(201);
+  return ((await response.json()) as { id: string }).id;
+}
+
 async function createFixtureSavedReport(key: string): Promise<string> {
   const response = await fetch(`${fixture.api.url}/v1/reports/saved`, {
     method: 'POST',
@@ -312,6 +325,8 @@ beforeAll(async () => {
   fixtures.otherTeamSavedReportId = await createFixtureSavedReport(fixture.otherTeamKey);
   fixtures.memberId = await createFixtureMember(fixture.apiKey);
   fixtures.otherTeamMemberId = await createFixtureMember(fixture.otherTeamKey);
+  fixtures.apiKeyId = await createFixtureApiKey(fixture.apiKey);
+  fixtures.otherTeamApiKeyId = await createFixtureApiKey(fixture.otherTeamKey);
 });
 
 function resolve(schema: Schema | undefined): Schema {
@@ -447,7 +462,7 @@ function requestsFor(path: string, method: string, operation: Operation, rng: Ra
     }
   }
   if (pathParams.length > 0) {
-    requests.push(build("another team's object", { pathValue: path.includes('saved') ? '{{otherTeamSavedReportId}}' : path.includes('members') ? '{{otherTeamMemberId}}' : '{{otherTeamRunId}}' }));
+    requests.push(build("another team's object", { pathValue: path.includes('saved') ? '{{otherTeamSavedReportId}}' : path.includes('members') ? '{{otherTeamMemberId}}' : path.includes('api_keys') ? '{{otherTeamApiKeyId}}' : '{{otherTeamRunId}}' }));
   }
 
   const validQuery = (): [string, string][] =>
@@ -567,6 +582,7 @@ describe('fuzzing every operation of /openapi.json', () => {
       // A fuzzed request that deleted a fixture would leave the rest probing a 404.
       if (request.operationId === 'deleteSavedReport' && response.ok) fixtures.savedReportId = await createFixtureSavedReport(fixture.apiKey);
       if (request.operationId === 'deleteMember' && response.ok) fixtures.memberId = await createFixtureMember(fixture.apiKey);
+      if (request.operationId === 'deleteApiKey' && response.ok) fixtures.apiKeyId = await createFixtureApiKey(fixture.apiKey);
       if (request.operationId === 'cancelReportRun' && response.ok) fixtures.runId = await createFixtureRun(fixture.apiKey);
     };
 

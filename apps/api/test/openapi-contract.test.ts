@@ -424,6 +424,8 @@ describe('real responses match the document', () => {
       headers: json,
     });
     const memberId = (member.body as { id: string }).id;
+    const apiKey = await call('POST', '/v1/api_keys', { body: '{"name":"Every operation"}', headers: json });
+    const apiKeyId = (apiKey.body as { id: string }).id;
     const examples: Record<string, () => Promise<{ status: number }>> = {
       getHealth: () => call('GET', '/healthz'),
       getOpenApiDocument: () => call('GET', '/openapi.json'),
@@ -450,6 +452,9 @@ describe('real responses match the document', () => {
       updateMember: () =>
         call('PATCH', `/v1/members/${memberId}`, { body: '{"data_scope":{"currency":["eur","usd"]}}', headers: json }),
       deleteMember: () => call('DELETE', `/v1/members/${memberId}`),
+      createApiKey: async () => apiKey,
+      listApiKeys: () => call('GET', '/v1/api_keys'),
+      deleteApiKey: () => call('DELETE', `/v1/api_keys/${apiKeyId}`),
     };
     const documented = Object.values(document.paths).flatMap((operations) =>
       Object.values(operations).map((operation) => operation.operationId),

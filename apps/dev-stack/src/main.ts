@@ -115,6 +115,7 @@ closers.push(() => scheduler.close());
 process.stdout.write(`
 ReportRun is running.
   API:          ${api.url}
+  Dashboard:    ${api.url}/dashboard/ (sign in with the test key)
   OpenAPI:      ${api.url}/openapi.json
   Test API key: ${key.secret}
 

@@ -63,6 +63,18 @@ export {
   type MemberList,
   type DeletedMember,
 } from './schemas/member.ts';
+export {
+  createApiKeyRequestSchema,
+  apiKeySchema,
+  createdApiKeySchema,
+  apiKeyListSchema,
+  deletedApiKeySchema,
+  type CreateApiKeyRequest,
+  type ApiKeyResource,
+  type CreatedApiKeyResource,
+  type ApiKeyList,
+  type DeletedApiKey,
+} from './schemas/api-key.ts';
 export { problemSchema, allowedActionSchema, type Problem } from './schemas/problem.ts';
 export {
   reportRunStatusSchema,

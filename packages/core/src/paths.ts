@@ -30,6 +30,8 @@ export const apiPaths = {
   airplaneListRuns: '/v0/runs/list',
   members: '/v1/members',
   member: '/v1/members/{id}',
+  apiKeys: '/v1/api_keys',
+  apiKey: '/v1/api_keys/{id}',
 } as const;
 
 export type ApiPath = (typeof apiPaths)[keyof typeof apiPaths];

@@ -166,6 +166,16 @@ export const problemCatalog: Readonly<Record<string, ProblemCodePage>> = {
     'The body’s `Content-Type` is not one this operation accepts.',
     'Send `Content-Type: application/json` (Stripe v1 routes also take `application/x-www-form-urlencoded`).',
   ),
+  api_key_not_found: request(
+    'API key not found',
+    'No active key with this id belongs to your team: it was already revoked, or the id is mistyped.',
+    'List the team’s keys with `GET /v1/api_keys`.',
+  ),
+  api_key_revokes_itself: request(
+    'A key cannot revoke itself',
+    'The key to revoke is the one the request was made with.',
+    'Revoke it with another key of the team (create one with `POST /v1/api_keys` first if needed).',
+  ),
   member_not_found: request('Member not found', 'No member with this id exists in your team.', 'List members with `GET /v1/members`.'),
   member_email_taken: request(
     'Email already a member',

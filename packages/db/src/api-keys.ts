@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { idPrefix, newId } from '@reportrun/core';
+import { ApiKeyNotFound, ApiKeyRevokesItself } from './api-key-errors.ts';
 import type { PrismaClient } from './client.ts';
 
 const base62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -140,4 +141,32 @@ export async function listApiKeys(prisma: PrismaClient, teamId: string): Promise
       revokedAt: true,
     },
   });
+}
+
+/** The team's keys that still work, oldest first: what `GET /v1/api_keys` shows. */
+export async function listActiveApiKeys(prisma: PrismaClient, teamId: string): Promise<ApiKeySummary[]> {
+  return (await listApiKeys(prisma, teamId)).filter((key) => key.revokedAt === null);
+}
+
+/** A key of this team, or ApiKeyNotFound (also for a revoked key or another team's key). */
+export async function getActiveApiKey(prisma: PrismaClient, teamId: string, keyId: string): Promise<ApiKeySummary> {
+  const key = (await listActiveApiKeys(prisma, teamId)).find((candidate) => candidate.id === keyId);
+  if (!key) throw new ApiKeyNotFound(keyId);
+  return key;
+}
+
+/**
+ * Revokes a key of the team on behalf of another key of the same team. One conditional UPDATE
+ * fenced by team and `revoked_at IS NULL`, so revoking twice, or another team's key, finds nothing.
+ */
+export async function revokeTeamApiKey(
+  prisma: PrismaClient,
+  input: { teamId: string; keyId: string; revokedBy: string },
+): Promise<void> {
+  if (input.keyId === input.revokedBy) throw new ApiKeyRevokesItself(input.keyId);
+  const { count } = await prisma.apiKey.updateMany({
+    where: { id: input.keyId, teamId: input.teamId, revokedAt: null },
+    data: { revokedAt: new Date() },
+  });
+  if (count !== 1) throw new ApiKeyNotFound(input.keyId);
 }

@@ -18,11 +18,15 @@ export {
   type AuthenticatedApiKey,
   revokeApiKey,
   listApiKeys,
+  listActiveApiKeys,
+  getActiveApiKey,
+  revokeTeamApiKey,
   hashApiKeySecret,
   type IssuedApiKey,
   type ApiKeyPrincipal,
   type ApiKeySummary,
 } from './api-keys.ts';
+export { ApiKeyNotFound, ApiKeyRevokesItself } from './api-key-errors.ts';
 export {
   claimIdempotencyKey,
   completeIdempotencyKey,

@@ -48,3 +48,16 @@ export const memberProblems: ProblemTable = [
   [429, 'Rate limited; retry after `Retry-After` seconds'],
   [500, 'Internal error'],
 ];
+
+/** The problems an API-key route may answer. */
+export const apiKeyProblems: ProblemTable = [
+  [400, 'Invalid request; `param` names the offending field'],
+  [401, 'Missing or invalid API key'],
+  [404, "No active key with this id in this key's team"],
+  [409, '`api_key_revokes_itself`: a key cannot revoke the key the request is made with'],
+  [413, 'Request body too large'],
+  [415, 'Unsupported media type'],
+  [422, 'The Idempotency-Key was already used for a different request'],
+  [429, 'Rate limited; retry after `Retry-After` seconds'],
+  [500, 'Internal error'],
+];
