@@ -9,6 +9,8 @@ export const idPrefix = {
   schedule: 'sched',
   team: 'team',
   apiKey: 'key',
+  event: 'evt',
+  webhookEndpoint: 'we',
 } as const;
 
 export type IdPrefix = (typeof idPrefix)[keyof typeof idPrefix];

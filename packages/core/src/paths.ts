@@ -30,6 +30,12 @@ export const apiPaths = {
   airplaneListRuns: '/v0/runs/list',
   members: '/v1/members',
   member: '/v1/members/{id}',
+  events: '/v1/events',
+  event: '/v1/events/{id}',
+  eventResend: '/v1/events/{id}/resend',
+  webhookEndpoints: '/v1/webhook_endpoints',
+  webhookEndpoint: '/v1/webhook_endpoints/{id}',
+  webhookEndpointDeliveries: '/v1/webhook_endpoints/{id}/deliveries',
 } as const;
 
 export type ApiPath = (typeof apiPaths)[keyof typeof apiPaths];
