@@ -20,7 +20,7 @@ const unixSeconds = z.number().int().openapi({ description: 'Unix seconds' });
 export const eventSchema = openApiRegistry.register(
   'Event',
   z.object({
-    id: z.string().openapi({ example: 'evt_01jd0000000000000000000000' }),
+    id: z.string().openapi({ description: 'evt_…' }),
     object: z.literal('event'),
     api_version: z.string(),
     created: unixSeconds,
