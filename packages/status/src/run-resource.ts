@@ -6,9 +6,8 @@ import { resultExpiredAt } from './result-retention.ts';
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 /**
- * The run as the API shows it (and as events carry it in `data.object`).
- *
- * The Stripe v2 `ReportRun` view of a stored run. A succeeded run whose result passed its
+ * The Stripe v2 `ReportRun` view of a stored run: what the API answers and what events carry in
+ * `data.object`, so both show a run the same way. A succeeded run whose result passed its
  * retention keeps `status: succeeded` but shows `result: null` and says when the result expired
  * in `status_details.result_expired_at`.
  */
@@ -51,7 +50,6 @@ export function toReportRunResource(
     timeout_seconds: run.timeoutSeconds,
   };
 }
-
 
 /**
  * The download URL for a succeeded run's file, or null when there is none to give (the run has

@@ -64,7 +64,10 @@ export async function listEndpointDeliveries(
 /**
  * Sends an event again: to one endpoint of the team's (whatever its enabled events), or to
  * every endpoint that wants the event's type now. A delivery that exists starts over as pending
- * with a fresh retry window (its attempts keep counting); a missing one is created.
+ * with a fresh retry window (its attempts keep counting); a missing one is created. Resending
+ * a delivery whose attempt is in flight releases its claim: the next send may overlap that
+ * attempt (delivery is at least once, and the resend was asked for), and the in-flight
+ * attempt's result is then not recorded, its fenced write matching no row.
  */
 export async function resendEvent(
   prisma: PrismaClient,

@@ -74,6 +74,7 @@ export async function sendDueWebhooks(deps: SenderDependencies, settings: Sender
       const log = deps.logger.child({ deliveryId: delivery.id, eventId: delivery.eventId, endpointId: delivery.endpointId });
       try {
         const result = await sendOne(deps, settings, delivery);
+        if (!result) return;
         summary[result] += 1;
         log[result === 'succeeded' ? 'debug' : 'info']({ attempt: delivery.attempt, result }, 'webhook delivery attempt');
       } catch (error) {
@@ -89,11 +90,11 @@ async function sendOne(
   deps: SenderDependencies,
   settings: SenderSettings,
   delivery: ClaimedDelivery,
-): Promise<keyof SendSummary> {
+): Promise<keyof SendSummary | undefined> {
   const endpoint = await deps.prisma.webhookEndpoint.findUnique({ where: { id: delivery.endpointId } });
   const eventRow = await deps.prisma.event.findUnique({ where: { id: delivery.eventId }, select: { teamId: true, livemode: true } });
-  // Deleted meanwhile: the cascade removes this row too.
-  if (!endpoint || !eventRow) return 'gaveUp';
+  // Deleted meanwhile: the cascade removed this row too, and there is nothing to record.
+  if (!endpoint || !eventRow) return undefined;
   const event = await toEventResource(await getEvent(deps.prisma, eventRow, delivery.eventId), deps.renderRun);
   const payload = JSON.stringify(event, null, 2);
   const url = new URL(endpoint.url);
