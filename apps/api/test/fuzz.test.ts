@@ -256,6 +256,9 @@ const validBodies: Record<string, unknown> = {
   createMember: { email: 'fuzzed.member@example.com', data_scope: { currency: ['usd'] } },
   updateMember: { data_scope: { currency: ['eur', 'usd'], customer: [] } },
   createApiKey: { name: 'Fuzzed key' },
+  createWebhookEndpoint: { url: 'https://hooks.example.com/reportrun', enabled_events: ['*'], description: 'Fuzzed' },
+  updateWebhookEndpoint: { enabled_events: ['report_run.failed'], description: 'Renamed' },
+  resendEvent: {},
 };
 
 /** A valid value for each path parameter, by operation: a real object of the key's team. */
@@ -273,6 +276,12 @@ const validPathValues: Record<string, string> = {
   deleteMember: '{{memberId}}',
   // Another key of the team: the calling key cannot revoke itself.
   deleteApiKey: '{{apiKeyId}}',
+  getEvent: '{{eventId}}',
+  resendEvent: '{{eventId}}',
+  getWebhookEndpoint: '{{webhookEndpointId}}',
+  updateWebhookEndpoint: '{{webhookEndpointId}}',
+  deleteWebhookEndpoint: '{{webhookEndpointId}}',
+  listWebhookDeliveries: '{{webhookEndpointId}}',
 };
 
 async function createFixtureRun(key: string): Promise<string> {
@@ -307,6 +316,28 @@ async function createFixtureApiKey(key: string): Promise<string> {
   return ((await response.json()) as { id: string }).id;
 }
 
+async function createFixtureWebhookEndpoint(key: string): Promise<string> {
+  const response = await fetch(`${fixture.api.url}/v1/webhook_endpoints`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(validBodies.createWebhookEndpoint),
+  });
+  expect(response.status, await response.clone().text()).toBe(201);
+  return ((await response.json()) as { id: string }).id;
+}
+
+/** An event exists once a run ends: a run is created and canceled for it. */
+async function createFixtureEvent(key: string): Promise<string> {
+  const runId = await createFixtureRun(key);
+  const canceled = await fetch(`${fixture.api.url}/v2/reporting/report_runs/${runId}/cancel`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}` },
+  });
+  expect(canceled.status).toBe(200);
+  const events = await fetch(`${fixture.api.url}/v1/events?limit=1`, { headers: { authorization: `Bearer ${key}` } });
+  return ((await events.json()) as { data: { id: string }[] }).data[0]!.id;
+}
+
 async function createFixtureSavedReport(key: string): Promise<string> {
   const response = await fetch(`${fixture.api.url}/v1/reports/saved`, {
     method: 'POST',
@@ -327,6 +358,8 @@ beforeAll(async () => {
   fixtures.otherTeamMemberId = await createFixtureMember(fixture.otherTeamKey);
   fixtures.apiKeyId = await createFixtureApiKey(fixture.apiKey);
   fixtures.otherTeamApiKeyId = await createFixtureApiKey(fixture.otherTeamKey);
+  fixtures.eventId = await createFixtureEvent(fixture.apiKey);
+  fixtures.webhookEndpointId = await createFixtureWebhookEndpoint(fixture.apiKey);
 });
 
 function resolve(schema: Schema | undefined): Schema {
@@ -583,6 +616,7 @@ describe('fuzzing every operation of /openapi.json', () => {
       if (request.operationId === 'deleteSavedReport' && response.ok) fixtures.savedReportId = await createFixtureSavedReport(fixture.apiKey);
       if (request.operationId === 'deleteMember' && response.ok) fixtures.memberId = await createFixtureMember(fixture.apiKey);
       if (request.operationId === 'deleteApiKey' && response.ok) fixtures.apiKeyId = await createFixtureApiKey(fixture.apiKey);
+      if (request.operationId === 'deleteWebhookEndpoint' && response.ok) fixtures.webhookEndpointId = await createFixtureWebhookEndpoint(fixture.apiKey);
       if (request.operationId === 'cancelReportRun' && response.ok) fixtures.runId = await createFixtureRun(fixture.apiKey);
     };
 

@@ -426,6 +426,15 @@ describe('real responses match the document', () => {
     const memberId = (member.body as { id: string }).id;
     const apiKey = await call('POST', '/v1/api_keys', { body: '{"name":"Every operation"}', headers: json });
     const apiKeyId = (apiKey.body as { id: string }).id;
+    const webhookEndpoint = await call('POST', '/v1/webhook_endpoints', {
+      body: JSON.stringify({ url: 'https://hooks.example.com/every-operation', enabled_events: ['*'] }),
+      headers: json,
+    });
+    const webhookEndpointId = (webhookEndpoint.body as { id: string }).id;
+    // A run that ends makes an event (and a delivery to the endpoint above).
+    const endedRun = await createRun();
+    await call('POST', `/v2/reporting/report_runs/${endedRun.id}/cancel`);
+    const eventId = ((await call('GET', '/v1/events?limit=1')).body as { data: { id: string }[] }).data[0]!.id;
     const examples: Record<string, () => Promise<{ status: number }>> = {
       getHealth: () => call('GET', '/healthz'),
       getOpenApiDocument: () => call('GET', '/openapi.json'),
@@ -455,6 +464,16 @@ describe('real responses match the document', () => {
       createApiKey: async () => apiKey,
       listApiKeys: () => call('GET', '/v1/api_keys'),
       deleteApiKey: () => call('DELETE', `/v1/api_keys/${apiKeyId}`),
+      listEvents: () => call('GET', '/v1/events?limit=2&type=report_run.canceled'),
+      getEvent: () => call('GET', `/v1/events/${eventId}`),
+      createWebhookEndpoint: async () => webhookEndpoint,
+      listWebhookEndpoints: () => call('GET', '/v1/webhook_endpoints?limit=1'),
+      getWebhookEndpoint: () => call('GET', `/v1/webhook_endpoints/${webhookEndpointId}`),
+      updateWebhookEndpoint: () =>
+        call('POST', `/v1/webhook_endpoints/${webhookEndpointId}`, { body: '{"description":"Every operation"}', headers: json }),
+      resendEvent: () => call('POST', `/v1/events/${eventId}/resend`, { body: '{}', headers: json }),
+      listWebhookDeliveries: () => call('GET', `/v1/webhook_endpoints/${webhookEndpointId}/deliveries`),
+      deleteWebhookEndpoint: () => call('DELETE', `/v1/webhook_endpoints/${webhookEndpointId}`),
     };
     const documented = Object.values(document.paths).flatMap((operations) =>
       Object.values(operations).map((operation) => operation.operationId),

@@ -3,7 +3,11 @@ import { createDatabase, deleteExpiredIdempotencyKeys, listStorageZones, type Pr
 import { createRedisConnection, createReportRunQueue } from '@reportrun/queue';
 import { fireDueSchedules, type FiringSettings } from '@reportrun/schedules';
 import { openStorageZones } from '@reportrun/runner';
+import { signResultDownload, toReportRunResource } from '@reportrun/status';
 import { createStorageFromConfig, type Storage, type StorageZones } from '@reportrun/storage';
+import { deleteEventsBefore, sendDueWebhooks, type SenderSettings } from '@reportrun/webhooks';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { cleanUpOrphans, type OrphanCleanupSettings } from './orphan-cleanup.ts';
 import { startPeriodicTask } from './periodic-task.ts';
 import { reconcileRuns, type ReconcilerSettings } from './reconciler.ts';
@@ -35,12 +39,26 @@ export function firingSettingsFrom(config: Config): FiringSettings {
   return { runTimeoutSeconds: Math.min(600, config.RUN_TIMEOUT_SECONDS_MAX) };
 }
 
+export function webhookSenderSettingsFrom(config: Config): SenderSettings {
+  return {
+    retry: {
+      baseSeconds: config.WEBHOOK_RETRY_BASE_SECONDS,
+      maxDelaySeconds: config.WEBHOOK_RETRY_MAX_DELAY_SECONDS,
+      windowSeconds: config.WEBHOOK_RETRY_WINDOW_SECONDS,
+    },
+    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    allowPrivateUrls: config.WEBHOOK_ALLOW_PRIVATE_URLS,
+    owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+  };
+}
+
 export function orphanCleanupSettingsFrom(config: Config): OrphanCleanupSettings {
   return { graceSeconds: config.ORPHAN_GRACE_SECONDS };
 }
 
 /**
- * Starts the reconciler, the retention sweep, the orphan cleanup and the idempotency-key sweep,
+ * Starts the reconciler, the retention sweep (result files and old events), the webhook sender,
+ * the orphan cleanup and the idempotency-key sweep,
  * each on its own interval. The loops keep their state in Postgres (and the reconciler reads
  * Redis afresh on every pass) rather than in BullMQ repeatable jobs, because the reconciler
  * exists to repair a Redis that lost its keys. Running several schedulers is safe: every action
@@ -57,6 +75,8 @@ export async function startScheduler(config: Config, logger: Logger): Promise<Ru
   const reconcilerSettings = reconcilerSettingsFrom(config);
   const retentionSettings = retentionSettingsFrom(config);
   const orphanCleanupSettings = orphanCleanupSettingsFrom(config);
+
+  const webhookSettings = webhookSenderSettingsFrom(config);
 
   const firingSettings = firingSettingsFrom(config);
   // Schedules fire from Postgres alone (see @reportrun/schedules): the loop sleeps until the
@@ -100,7 +120,34 @@ export async function startScheduler(config: Config, logger: Logger): Promise<Ru
     logger,
     pass: async () => {
       const summary = await expireResults({ prisma: db.prisma, storageZones, logger }, retentionSettings);
-      logger[summary.expired + summary.failed > 0 ? 'info' : 'debug'](summary, 'retention sweep');
+      const eventsDeleted = await deleteEventsBefore(
+        db.prisma,
+        new Date(Date.now() - config.EVENT_RETENTION_SECONDS * 1000),
+      );
+      logger[summary.expired + summary.failed + eventsDeleted > 0 ? 'info' : 'debug'](
+        { ...summary, eventsDeleted },
+        'retention sweep',
+      );
+    },
+  });
+  // Webhooks go out from here rather than from the API or the workers: the outbox rows are
+  // written with the state change, so whichever process changed the run may die at once.
+  const webhookSender = startPeriodicTask({
+    name: 'webhook-sender',
+    intervalMs: config.WEBHOOK_DELIVERY_INTERVAL_MS,
+    logger,
+    pass: async () => {
+      const summary = await sendDueWebhooks(
+        {
+          prisma: db.prisma,
+          logger,
+          renderRun: async (run) =>
+            toReportRunResource(run, await signResultDownload(storageZones, run, config.DOWNLOAD_URL_TTL_SECONDS)),
+        },
+        webhookSettings,
+      );
+      // A full batch may mean more are due: look again at once.
+      return summary.succeeded + summary.retrying + summary.gaveUp >= (webhookSettings.batchSize ?? 20) ? 0 : undefined;
     },
   });
   const orphanCleanup = startPeriodicTask({
@@ -136,6 +183,7 @@ export async function startScheduler(config: Config, logger: Logger): Promise<Ru
       orphanCleanupIntervalSeconds: config.ORPHAN_CLEANUP_INTERVAL_SECONDS,
       orphanGraceSeconds: orphanCleanupSettings.graceSeconds,
       idempotencySweepIntervalSeconds: config.IDEMPOTENCY_SWEEP_INTERVAL_SECONDS,
+      webhookDeliveryIntervalMs: config.WEBHOOK_DELIVERY_INTERVAL_MS,
     },
     'scheduler ready',
   );
@@ -145,7 +193,7 @@ export async function startScheduler(config: Config, logger: Logger): Promise<Ru
     close() {
       closing ??= (async () => {
         const stopping = Promise.all(
-          [firing, reconciler, retention, orphanCleanup, idempotencySweep].map((task) => task.stop()),
+          [firing, reconciler, retention, webhookSender, orphanCleanup, idempotencySweep].map((task) => task.stop()),
         );
         // A pass waiting for an absent Redis would never end: give passes a moment to finish,
         // then cut the connection, which fails whatever is still waiting on it.

@@ -89,6 +89,25 @@ export const configSchema = z.object({
   EVENTS_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   /** An open event stream sends a comment this often, so proxies and clients see it alive. */
   EVENTS_HEARTBEAT_SECONDS: z.coerce.number().positive().max(300).default(15),
+  /**
+   * Webhook URLs whose host resolves to a loopback, private, link-local, unique-local or
+   * unspecified address are refused (at creation and at every delivery) unless this is true:
+   * for local development and tests only, since it lets API keys make the service call into
+   * its own network.
+   */
+  WEBHOOK_ALLOW_PRIVATE_URLS: z.stringbool({ error: 'must be true or false' }).default(false),
+  /** How long one webhook POST may take, connection included, before it counts as failed. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** The first retry of a failed delivery waits about this long; each further one twice as long (with jitter). */
+  WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().positive().default(60),
+  /** No wait between retries is longer than this. */
+  WEBHOOK_RETRY_MAX_DELAY_SECONDS: z.coerce.number().positive().default(3 * 3600),
+  /** A delivery still failing this long after it began is marked failed (resend starts it again). */
+  WEBHOOK_RETRY_WINDOW_SECONDS: z.coerce.number().positive().default(3 * 24 * 3600),
+  /** How often the scheduler looks for due webhook deliveries. */
+  WEBHOOK_DELIVERY_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  /** Events older than this are deleted by the scheduler's retention sweep (with their deliveries). */
+  EVENT_RETENTION_SECONDS: z.coerce.number().int().min(1).default(30 * 24 * 3600),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
   PUBLIC_BASE_URL: z.url().optional(),

@@ -10,6 +10,8 @@ export const idPrefix = {
   team: 'team',
   apiKey: 'key',
   storageZone: 'zone',
+  event: 'evt',
+  webhookEndpoint: 'we',
 } as const;
 
 export type IdPrefix = (typeof idPrefix)[keyof typeof idPrefix];

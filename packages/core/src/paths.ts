@@ -32,6 +32,12 @@ export const apiPaths = {
   member: '/v1/members/{id}',
   apiKeys: '/v1/api_keys',
   apiKey: '/v1/api_keys/{id}',
+  events: '/v1/events',
+  event: '/v1/events/{id}',
+  eventResend: '/v1/events/{id}/resend',
+  webhookEndpoints: '/v1/webhook_endpoints',
+  webhookEndpoint: '/v1/webhook_endpoints/{id}',
+  webhookEndpointDeliveries: '/v1/webhook_endpoints/{id}/deliveries',
 } as const;
 
 export type ApiPath = (typeof apiPaths)[keyof typeof apiPaths];

@@ -2,7 +2,7 @@ import { Prisma } from '@reportrun/db';
 import type { FailureDetails, ProgressDetails } from '@reportrun/core';
 import type { PrismaClient, ReportRun } from '@reportrun/db';
 import { decideAttemptStart, type AttemptStartPolicy, type RunAtStart } from './attempt-policy.ts';
-import type { RunFile } from './transitions.ts';
+import { endTerminally, type RunFile } from './transitions.ts';
 
 /**
  * An attempt's hold on a run. Every write the attempt makes is fenced by it (the attempt number
@@ -53,13 +53,16 @@ export async function startAttempt(
   const sameLease = Prisma.sql`id = ${runId} AND status = 'running' AND attempts = ${seen.attempts}
         AND lease_owner IS NOT DISTINCT FROM ${seen.leaseOwner}`;
   if (decision.action === 'fail') {
-    const rows = await prisma.$queryRaw<{ id: string }[]>`
-      UPDATE "public"."report_runs"
-         SET status = 'failed', failed_at = now(), status_details = ${JSON.stringify(decision.failure)}::jsonb,
-             crash_count = crash_count + 1, lease_owner = NULL, lease_attempt = NULL, lease_expires_at = NULL
-       WHERE ${sameLease}
-   RETURNING id`;
-    return rows.length === 1 ? { outcome: 'failed', failure: decision.failure } : { outcome: 'skipped' };
+    const failed = await endTerminally(prisma, async (tx) => {
+      const rows = await tx.$queryRaw<{ id: string }[]>`
+        UPDATE "public"."report_runs"
+           SET status = 'failed', failed_at = now(), status_details = ${JSON.stringify(decision.failure)}::jsonb,
+               crash_count = crash_count + 1, lease_owner = NULL, lease_attempt = NULL, lease_expires_at = NULL
+         WHERE ${sameLease}
+     RETURNING id`;
+      return rows.length === 1 ? [await tx.reportRun.findUniqueOrThrow({ where: { id: runId } })] : [];
+    });
+    return failed ? { outcome: 'failed', failure: decision.failure } : { outcome: 'skipped' };
   }
   const rows = await prisma.$queryRaw<{ id: string }[]>`
     UPDATE "public"."report_runs"
@@ -111,7 +114,7 @@ export async function succeedAttempt(
   { resultRetentionSeconds }: { resultRetentionSeconds?: number } = {},
 ): Promise<ReportRun | null> {
   const succeededAt = new Date();
-  const [run] = await prisma.reportRun.updateManyAndReturn({
+  return endTerminally(prisma, (tx) => tx.reportRun.updateManyAndReturn({
     where: fence(lease),
     data: {
       status: 'succeeded',
@@ -125,8 +128,7 @@ export async function succeedAttempt(
       fileRows: BigInt(file.rows),
       ...released,
     },
-  });
-  return run ?? null;
+  }));
 }
 
 export async function failAttempt(
@@ -134,11 +136,12 @@ export async function failAttempt(
   lease: AttemptLease,
   details: FailureDetails,
 ): Promise<ReportRun | null> {
-  const [run] = await prisma.reportRun.updateManyAndReturn({
-    where: fence(lease),
-    data: { status: 'failed', failedAt: new Date(), statusDetails: details, ...released },
-  });
-  return run ?? null;
+  return endTerminally(prisma, (tx) =>
+    tx.reportRun.updateManyAndReturn({
+      where: fence(lease),
+      data: { status: 'failed', failedAt: new Date(), statusDetails: details, ...released },
+    }),
+  );
 }
 
 /** A transient failure: the attempt is spent, the lease released, and the run waits for its retry. */

@@ -1,5 +1,6 @@
 import type { FailureDetails, ProgressDetails } from '@reportrun/core';
 import type { PrismaClient, ReportRun } from '@reportrun/db';
+import { endTerminally } from './transitions.ts';
 
 /**
  * The reconciler puts a run whose queue job went missing back in the queue. Recording that is
@@ -51,11 +52,12 @@ export async function failAbandonedRun(
   details: FailureDetails,
   now: Date = new Date(),
 ): Promise<ReportRun | null> {
-  const [run] = await prisma.reportRun.updateManyAndReturn({
-    where: { id: runId, status: 'running', ...withoutLiveLease(now) },
-    data: { status: 'failed', failedAt: new Date(), statusDetails: details, leaseOwner: null, leaseAttempt: null, leaseExpiresAt: null },
-  });
-  return run ?? null;
+  return endTerminally(prisma, (tx) =>
+    tx.reportRun.updateManyAndReturn({
+      where: { id: runId, status: 'running', ...withoutLiveLease(now) },
+      data: { status: 'failed', failedAt: new Date(), statusDetails: details, leaseOwner: null, leaseAttempt: null, leaseExpiresAt: null },
+    }),
+  );
 }
 
 const withoutLiveLease = (now: Date) => ({ OR: [{ leaseExpiresAt: null }, { leaseExpiresAt: { lte: now } }] });

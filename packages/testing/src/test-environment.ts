@@ -38,6 +38,8 @@ export async function createTestEnvironment(): Promise<TestEnvironment> {
     S3_ACCESS_KEY_ID: s3.accessKeyId,
     S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    // Test receivers listen on loopback; the refusal of private URLs is tested with this off.
+    WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
   };
   const config = loadConfig(env);
   await createBucket(config);

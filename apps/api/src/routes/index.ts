@@ -10,6 +10,7 @@ import { savedReportRoutes } from './saved-reports.ts';
 import { stripeV1Routes } from './stripe-v1.ts';
 import { memberRoutes } from './members.ts';
 import { apiKeyRoutes } from './api-keys.ts';
+import { webhookRoutes } from './webhooks.ts';
 
 const healthRoute = defineRoute({
   method: 'get',
@@ -50,6 +51,7 @@ export const apiRoutes: readonly Route[] = [
   ...airplaneRoutes,
   ...memberRoutes,
   ...apiKeyRoutes,
+  ...webhookRoutes,
 ];
 
 /** The API's OpenAPI 3.1 document. */

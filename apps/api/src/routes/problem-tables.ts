@@ -61,3 +61,16 @@ export const apiKeyProblems: ProblemTable = [
   [429, 'Rate limited; retry after `Retry-After` seconds'],
   [500, 'Internal error'],
 ];
+
+/** The problems an event or webhook endpoint route may answer. */
+export const webhookProblems: ProblemTable = [
+  [400, 'Invalid request; `param` names the field. A URL reaching a private address is `webhook_url_refused` (`param: url`)'],
+  [401, 'Missing or invalid API key'],
+  [404, "No such event or endpoint for this key's team and mode"],
+  [409, 'A request with the same Idempotency-Key is in progress'],
+  [413, 'Request body too large'],
+  [415, 'Unsupported media type'],
+  [422, 'The Idempotency-Key was already used for a different request'],
+  [429, 'Rate limited; retry after `Retry-After` seconds'],
+  [500, 'Internal error'],
+];
