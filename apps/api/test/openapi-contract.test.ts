@@ -7,6 +7,7 @@ import type { ReportRunResource } from '@reportrun/core';
 import * as database from '@reportrun/db';
 import { createApiKey } from '@reportrun/db';
 import { createRedisConnection, createReportRunQueue } from '@reportrun/queue';
+import { createMetrics, createReadiness } from '@reportrun/observability';
 import { createRunWatcher, markRunCanceled, markRunFailed, startAttempt, succeedAttempt } from '@reportrun/status';
 import { createStorageFromConfig } from '@reportrun/storage';
 import { useTestFixture } from '@reportrun/testing';
@@ -156,6 +157,8 @@ function servedRoutes(): string[] {
     storage,
     reportingPool: fixture.db.pool,
     runWatcher: createRunWatcher(fixture.db.prisma, { intervalMs: 1000 }),
+    metrics: createMetrics(),
+    readiness: createReadiness({}),
   });
   const routes: string[] = [];
   const walk = (stack: unknown) => {

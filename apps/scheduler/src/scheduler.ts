@@ -1,8 +1,9 @@
 import type { Config, Logger } from '@reportrun/config';
 import { createDatabase, deleteExpiredIdempotencyKeys } from '@reportrun/db';
-import { createRedisConnection, createReportRunQueue } from '@reportrun/queue';
+import { createMetrics, createReadiness, type Readiness, type ReportRunMetrics } from '@reportrun/observability';
+import { createRedisConnection, createReportRunQueue, readQueueDepth } from '@reportrun/queue';
 import { fireDueSchedules, type FiringSettings } from '@reportrun/schedules';
-import { createStorageFromConfig } from '@reportrun/storage';
+import { checkBucket, createStorageFromConfig } from '@reportrun/storage';
 import { cleanUpOrphans, type OrphanCleanupSettings } from './orphan-cleanup.ts';
 import { startPeriodicTask } from './periodic-task.ts';
 import { reconcileRuns, type ReconcilerSettings } from './reconciler.ts';
@@ -12,6 +13,10 @@ import { expireResults, type RetentionSettings } from './result-retention.ts';
 const closeGraceMs = 5_000;
 
 export interface RunningScheduler {
+  /** Reconciler actions and the queue's depth, for the scheduler's /metrics. */
+  metrics: ReportRunMetrics;
+  /** Postgres, Redis and storage reachable; the entry point starts draining it on SIGTERM. */
+  readiness: Readiness;
   /** Stops every loop after its current pass and closes every connection. */
   close(): Promise<void>;
 }
@@ -52,6 +57,12 @@ export async function startScheduler(config: Config, logger: Logger): Promise<Ru
   const redis = createRedisConnection(config, 'worker');
   const queue = createReportRunQueue(redis, config.QUEUE_PREFIX);
   const storage = createStorageFromConfig(config);
+  const metrics = createMetrics({ queueCounts: () => readQueueDepth(queue) });
+  const readiness = createReadiness({
+    postgres: () => db.prisma.$queryRaw`SELECT 1`,
+    redis: () => redis.ping(),
+    storage: (signal) => checkBucket(storage, signal),
+  });
   const reconcilerSettings = reconcilerSettingsFrom(config);
   const retentionSettings = retentionSettingsFrom(config);
   const orphanCleanupSettings = orphanCleanupSettingsFrom(config);
@@ -88,6 +99,8 @@ export async function startScheduler(config: Config, logger: Logger): Promise<Ru
     pass: async () => {
       const started = Date.now();
       const summary = await reconcileRuns({ prisma: db.prisma, queue, logger }, reconcilerSettings);
+      if (summary.requeued > 0) metrics.reconcilerActions.inc({ action: 'requeued', code: '' }, summary.requeued);
+      for (const [code, count] of Object.entries(summary.failed)) metrics.reconcilerActions.inc({ action: 'failed', code }, count);
       const acted = summary.requeued > 0 || Object.keys(summary.failed).length > 0;
       logger[acted ? 'info' : 'debug']({ ...summary, ms: Date.now() - started }, 'reconcile pass');
     },
@@ -137,6 +150,8 @@ export async function startScheduler(config: Config, logger: Logger): Promise<Ru
 
   let closing: Promise<void> | undefined;
   return {
+    metrics,
+    readiness,
     close() {
       closing ??= (async () => {
         const stopping = Promise.all(

@@ -1,4 +1,5 @@
 import { createLogger, loadConfigOrExit } from '@reportrun/config';
+import { startProbeListener } from '@reportrun/observability';
 import { installProcessGuard } from './process-guard.ts';
 import { startReportRunWorker, workerTuningFromEnv } from './worker.ts';
 
@@ -13,13 +14,25 @@ try {
 }
 const running = await startReportRunWorker(config, logger, tuning);
 installProcessGuard(logger, running.activeRuns);
+const listener = await startProbeListener({
+  host: config.HOST,
+  port: config.METRICS_PORT,
+  metrics: running.metrics,
+  readiness: running.readiness,
+  logger,
+});
+// Tests and local tooling read the bound address from this line (METRICS_PORT=0 picks a port).
+process.stdout.write(`REPORTRUN_METRICS_URL=${listener.url}\n`);
 
 let stopping = false;
 const stop = async (signal: string) => {
   if (stopping) return;
   stopping = true;
   logger.info({ signal, activeRuns: running.activeRuns.size }, 'draining');
+  // /readyz answers 503 for the whole drain; the listener closes last.
+  running.readiness.startDraining();
   await running.close();
+  await listener.close();
   logger.info('stopped');
   process.exit(0);
 };

@@ -3,13 +3,16 @@ import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
 import type { Config, Logger } from '@reportrun/config';
 import { createDatabase, createPool } from '@reportrun/db';
+import { createMetrics, createReadiness, type Readiness, type ReportRunMetrics } from '@reportrun/observability';
 import {
   createRedisConnection,
+  createReportRunQueue,
+  readQueueDepth,
   reportRunQueueName,
   subscribeRunCancels,
   type ReportRunJob,
 } from '@reportrun/queue';
-import { createStorageFromConfig } from '@reportrun/storage';
+import { checkBucket, createStorageFromConfig } from '@reportrun/storage';
 import { createReportRunProcessor } from './process-report-run.ts';
 import { ActiveRuns } from './run-abort.ts';
 
@@ -35,6 +38,10 @@ export const defaultWorkerTuning: WorkerTuning = {
 export interface RunningWorker {
   worker: Worker<ReportRunJob>;
   activeRuns: ActiveRuns;
+  /** What this worker's /metrics serves: its runs, and the queue's depth read at scrape time. */
+  metrics: ReportRunMetrics;
+  /** Postgres, Redis and storage reachable; the process entry point starts draining it on SIGTERM. */
+  readiness: Readiness;
   /**
    * Stops taking jobs and gives active runs the grace period; runs still going after it are
    * stopped and returned to the queue. Then closes every connection.
@@ -60,6 +67,15 @@ export async function startReportRunWorker(
   const connection = createRedisConnection(config, 'worker');
   const subscriber = createRedisConnection(config, 'worker');
   const activeRuns = new ActiveRuns();
+  // Only read from (job counts for the depth gauge); the worker connection waits out a Redis
+  // outage, which the gauge's own timeout bounds.
+  const queue = createReportRunQueue(connection, config.QUEUE_PREFIX);
+  const metrics = createMetrics({ queueCounts: () => readQueueDepth(queue) });
+  const readiness = createReadiness({
+    postgres: () => db.prisma.$queryRaw`SELECT 1`,
+    redis: () => connection.ping(),
+    storage: (signal) => checkBucket(storage, signal),
+  });
   const workerId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const unsubscribe = await subscribeRunCancels(subscriber, config.QUEUE_PREFIX, (runId) => {
     if (activeRuns.abort(runId, { kind: 'canceled' })) logger.info({ runId }, 'cancel requested');
@@ -76,6 +92,7 @@ export async function startReportRunWorker(
       statusCheckIntervalMs: tuning.statusCheckIntervalMs,
       progressIntervalMs: tuning.progressIntervalMs,
       workerId,
+      metrics,
     }),
     {
       connection,
@@ -94,6 +111,8 @@ export async function startReportRunWorker(
   return {
     worker,
     activeRuns,
+    metrics,
+    readiness,
     close() {
       closing ??= (async () => {
         const grace = setTimeout(() => {
@@ -105,6 +124,7 @@ export async function startReportRunWorker(
         } finally {
           clearTimeout(grace);
         }
+        await queue.close().catch(() => {});
         await unsubscribe();
         subscriber.disconnect();
         await connection.quit().catch(() => {});

@@ -38,6 +38,9 @@ export async function createTestEnvironment(): Promise<TestEnvironment> {
     S3_ACCESS_KEY_ID: s3.accessKeyId,
     S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    // Many workers and schedulers run at once on a test machine: each listener takes a free port
+    // and prints it (REPORTRUN_METRICS_URL=…).
+    METRICS_PORT: '0',
   };
   const config = loadConfig(env);
   await createBucket(config);
