@@ -427,6 +427,8 @@ describe('real responses match the document', () => {
     const memberId = (member.body as { id: string }).id;
     const examples: Record<string, () => Promise<{ status: number }>> = {
       getHealth: () => call('GET', '/healthz'),
+      getLiveness: () => call('GET', '/livez'),
+      getReadiness: () => call('GET', '/readyz'),
       getOpenApiDocument: () => call('GET', '/openapi.json'),
       createReportRun: () => call('POST', '/v2/reporting/report_runs', { body: createBody, headers: json }),
       listReportRuns: () => call('GET', '/v2/reporting/report_runs?limit=1'),
