@@ -1,5 +1,5 @@
 import { createLogger, loadConfigOrExit } from '@reportrun/config';
-import { startProbeListener } from '@reportrun/observability';
+import { startProbeListener, type ProbeListener } from '@reportrun/observability';
 import { installProcessGuard } from './process-guard.ts';
 import { startReportRunWorker, workerTuningFromEnv } from './worker.ts';
 
@@ -12,17 +12,15 @@ try {
   process.stderr.write(`Invalid configuration: ${(error as Error).message}\n`);
   process.exit(78);
 }
-const running = await startReportRunWorker(config, logger, tuning);
-installProcessGuard(logger, running.activeRuns);
-const listener = await startProbeListener({
-  host: config.HOST,
-  port: config.METRICS_PORT,
-  metrics: running.metrics,
-  readiness: running.readiness,
-  logger,
+let listener: ProbeListener | undefined;
+const running = await startReportRunWorker(config, logger, tuning, {
+  async onProbes({ metrics, readiness }) {
+    listener = await startProbeListener({ host: config.HOST, port: config.METRICS_PORT, metrics, readiness, logger });
+    // Tests and local tooling read the bound address from this line (METRICS_PORT=0 picks a port).
+    process.stdout.write(`REPORTRUN_METRICS_URL=${listener.url}\n`);
+  },
 });
-// Tests and local tooling read the bound address from this line (METRICS_PORT=0 picks a port).
-process.stdout.write(`REPORTRUN_METRICS_URL=${listener.url}\n`);
+installProcessGuard(logger, running.activeRuns);
 
 let stopping = false;
 const stop = async (signal: string) => {
@@ -32,7 +30,7 @@ const stop = async (signal: string) => {
   // /readyz answers 503 for the whole drain; the listener closes last.
   running.readiness.startDraining();
   await running.close();
-  await listener.close();
+  await listener?.close();
   logger.info('stopped');
   process.exit(0);
 };

@@ -49,10 +49,20 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
+export interface WorkerStartOptions {
+  /**
+   * Called once the metrics and readiness exist, before the worker waits for Redis: the entry
+   * point starts its probe listener here, so that during a Redis outage at boot /livez answers
+   * and /readyz names Redis instead of the pod failing its startup probe.
+   */
+  onProbes?: (probes: { metrics: ReportRunMetrics; readiness: Readiness }) => Promise<void>;
+}
+
 export async function startReportRunWorker(
   config: Config,
   logger: Logger,
   tuning: WorkerTuning = defaultWorkerTuning,
+  options: WorkerStartOptions = {},
 ): Promise<RunningWorker> {
   const db = createDatabase(config.DATABASE_URL, { max: 4 });
   // One connection per concurrent run, plus one to cancel statements with.
@@ -76,6 +86,7 @@ export async function startReportRunWorker(
     redis: () => connection.ping(),
     storage: (signal) => checkBucket(storage, signal),
   });
+  await options.onProbes?.({ metrics, readiness });
   const workerId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const unsubscribe = await subscribeRunCancels(subscriber, config.QUEUE_PREFIX, (runId) => {
     if (activeRuns.abort(runId, { kind: 'canceled' })) logger.info({ runId }, 'cancel requested');

@@ -7,6 +7,7 @@ import {
   metricsUrlOf,
   metricValue,
   scrapeMetrics,
+  spawnApp,
   startApi,
   startScheduler,
   startWorker,
@@ -74,6 +75,22 @@ describe('readiness names what is unreachable', () => {
       expect(ready.body.checks).toMatchObject({ postgres: 'ok', redis: 'ok', storage: expect.stringMatching(/^down: /) });
     });
     expect((await readiness(await metricsUrlOf(fixture.worker))).status).toBe(200);
+  });
+});
+
+describe('a worker booting while Redis is unreachable', () => {
+  it('is live and says Redis is down, instead of failing its startup probe', async () => {
+    const env = { ...fixture.environment.env, REDIS_URL: `redis://127.0.0.1:${await closedPort()}`, LOG_LEVEL: 'info' };
+    await withProcess(Promise.resolve(spawnApp('worker', env)), async (worker) => {
+      const url = await metricsUrlOf(worker);
+      expect((await fetch(`${url}/livez`)).status).toBe(200);
+      const ready = await readiness(url);
+      expect(ready.status).toBe(503);
+      expect(ready.body).toMatchObject({ code: 'service_not_ready', down: ['redis'] });
+      expect(ready.body.checks).toMatchObject({ postgres: 'ok', storage: 'ok', redis: expect.stringMatching(/^down: /) });
+      // It waits for Redis rather than taking jobs.
+      expect(worker.output()).not.toContain('worker ready');
+    });
   });
 });
 
