@@ -2,7 +2,6 @@ export {
   createMetrics,
   metricsContentType,
   queueStates,
-  withTimeout,
   type MetricsOptions,
   type QueueCounts,
   type QueueState,
