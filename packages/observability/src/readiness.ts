@@ -60,10 +60,13 @@ export function createReadiness(checks: ReadinessChecks, { timeoutMs = 2_000 }: 
   };
 }
 
+/** One short line: client errors (Prisma's especially) can run to many lines. */
 function describe(error: unknown): string {
+  let text = String(error);
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' && code !== '' ? `${code}: ${error.message}` : error.message || error.name;
+    text = typeof code === 'string' && code !== '' ? `${code}: ${error.message}` : error.message || error.name;
   }
-  return String(error);
+  const line = text.trim().split('\n')[0]!;
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }
