@@ -51,22 +51,36 @@ describe('metrics after real runs', () => {
     expect(run.status, JSON.stringify(run.status_details)).toBe('succeeded');
     const file = run.result!.file!;
     // Counters are updated as the attempt settles, a moment after the run's row is written.
-    const after = await waitFor(workerMetrics, (samples) =>
-      metricValue(samples, 'reportrun_runs_finished_total', { report, format: 'csv', outcome: 'succeeded' }) >
-      metricValue(before, 'reportrun_runs_finished_total', { report, format: 'csv', outcome: 'succeeded' }),
+    const after = await waitFor(
+      workerMetrics,
+      (samples) =>
+        metricValue(samples, 'reportrun_runs_finished_total', {
+          report,
+          format: 'csv',
+          outcome: 'succeeded',
+        }) >
+        metricValue(before, 'reportrun_runs_finished_total', { report, format: 'csv', outcome: 'succeeded' }),
     );
-    const moved = (name: string, labels: Record<string, string>) => metricValue(after, name, labels) - metricValue(before, name, labels);
+    const moved = (name: string, labels: Record<string, string>) =>
+      metricValue(after, name, labels) - metricValue(before, name, labels);
     expect(moved('reportrun_runs_started_total', { report, format: 'csv' })).toBe(1);
     expect(moved('reportrun_runs_finished_total', { report, format: 'csv', outcome: 'succeeded' })).toBe(1);
-    expect(moved('reportrun_run_duration_seconds_count', { report, format: 'csv', outcome: 'succeeded' })).toBe(1);
-    expect(moved('reportrun_run_duration_seconds_sum', { report, format: 'csv', outcome: 'succeeded' })).toBeGreaterThan(0);
+    expect(
+      moved('reportrun_run_duration_seconds_count', { report, format: 'csv', outcome: 'succeeded' }),
+    ).toBe(1);
+    expect(
+      moved('reportrun_run_duration_seconds_sum', { report, format: 'csv', outcome: 'succeeded' }),
+    ).toBeGreaterThan(0);
     expect(moved('reportrun_run_time_in_queue_seconds_count', { report })).toBe(1);
     expect(moved('reportrun_rows_exported_total', { report, format: 'csv' })).toBe(file.rows);
     expect(moved('reportrun_bytes_exported_total', { report, format: 'csv' })).toBe(file.size);
     expect(moved('reportrun_run_failures_total', {})).toBe(0);
     // The queue depth, read from BullMQ at scrape time, has every state.
     for (const state of ['waiting', 'active', 'delayed', 'failed']) {
-      expect(after.some((sample) => sample.name === 'reportrun_queue_jobs' && sample.labels.state === state), state).toBe(true);
+      expect(
+        after.some((sample) => sample.name === 'reportrun_queue_jobs' && sample.labels.state === state),
+        state,
+      ).toBe(true);
     }
     // Default process metrics come along.
     expect(metricValue(after, 'process_resident_memory_bytes')).toBeGreaterThan(0);
@@ -84,13 +98,19 @@ describe('metrics after real runs', () => {
       await lock.release();
     }
     expect(run.status_details).toMatchObject({ code: 'timeout' });
-    const after = await waitFor(workerMetrics, (samples) =>
-      metricValue(samples, 'reportrun_runs_finished_total', { outcome: 'failed' }) > metricValue(before, 'reportrun_runs_finished_total', { outcome: 'failed' }),
+    const after = await waitFor(
+      workerMetrics,
+      (samples) =>
+        metricValue(samples, 'reportrun_runs_finished_total', { outcome: 'failed' }) >
+        metricValue(before, 'reportrun_runs_finished_total', { outcome: 'failed' }),
     );
-    const moved = (name: string, labels: Record<string, string>) => metricValue(after, name, labels) - metricValue(before, name, labels);
+    const moved = (name: string, labels: Record<string, string>) =>
+      metricValue(after, name, labels) - metricValue(before, name, labels);
     expect(moved('reportrun_run_failures_total', { code: 'timeout', final: 'true' })).toBe(1);
     expect(moved('reportrun_runs_finished_total', { report, format: 'csv', outcome: 'failed' })).toBe(1);
-    expect(moved('reportrun_run_duration_seconds_count', { report, format: 'csv', outcome: 'failed' })).toBe(1);
+    expect(moved('reportrun_run_duration_seconds_count', { report, format: 'csv', outcome: 'failed' })).toBe(
+      1,
+    );
     expect(moved('reportrun_rows_exported_total', {})).toBe(0);
     // Renewed every 0.2 s over the second the run lasted.
     expect(moved('reportrun_lease_renewals_total', { result: 'renewed' })).toBeGreaterThan(0);
@@ -102,10 +122,32 @@ describe('metrics after real runs', () => {
     expect((await call('GET', '/v2/reporting/report_runs/reprun_doesnotexist')).status).toBe(404);
     const samples = await scrapeMetrics(fixture.api.url);
     const route = '/v2/reporting/report_runs/:id';
-    expect(metricValue(samples, 'reportrun_http_request_duration_seconds_count', { method: 'GET', route, status: '200' })).toBeGreaterThanOrEqual(1);
-    expect(metricValue(samples, 'reportrun_http_request_duration_seconds_count', { method: 'GET', route, status: '404' })).toBeGreaterThanOrEqual(1);
-    expect(metricValue(samples, 'reportrun_http_request_duration_seconds_count', { method: 'POST', route: '/v2/reporting/report_runs', status: '200' })).toBeGreaterThanOrEqual(1);
-    const routes = new Set(samples.filter((sample: MetricSample) => sample.name.startsWith('reportrun_http_')).map((sample) => sample.labels.route));
+    expect(
+      metricValue(samples, 'reportrun_http_request_duration_seconds_count', {
+        method: 'GET',
+        route,
+        status: '200',
+      }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      metricValue(samples, 'reportrun_http_request_duration_seconds_count', {
+        method: 'GET',
+        route,
+        status: '404',
+      }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      metricValue(samples, 'reportrun_http_request_duration_seconds_count', {
+        method: 'POST',
+        route: '/v2/reporting/report_runs',
+        status: '200',
+      }),
+    ).toBeGreaterThanOrEqual(1);
+    const routes = new Set(
+      samples
+        .filter((sample: MetricSample) => sample.name.startsWith('reportrun_http_'))
+        .map((sample) => sample.labels.route),
+    );
     for (const label of routes) expect(label).not.toMatch(/reprun_/);
     expect(samples.some((sample) => sample.name === 'reportrun_queue_jobs')).toBe(true);
   });
@@ -120,7 +162,10 @@ describe('probes', () => {
       expect(await live.json()).toEqual({ status: 'ok' });
       const ready = await fetch(`${base}/readyz`);
       expect(ready.status, base).toBe(200);
-      expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', redis: 'ok', storage: 'ok' } });
+      expect(await ready.json()).toEqual({
+        status: 'ready',
+        checks: { postgres: 'ok', redis: 'ok', storage: 'ok' },
+      });
     }
     // The older health path stays, for monitors that use it.
     expect((await fetch(`${fixture.api.url}/healthz`)).status).toBe(200);
@@ -152,13 +197,20 @@ describe('download links for the public storage host', () => {
 describe('request logs', () => {
   it('echo a sane X-Request-Id, replace an unusable one, and log one line per request without secrets', async () => {
     const idempotencyKey = `idem-${Math.random().toString(36).slice(2)}-secret`;
-    const kept = await call('POST', '/v2/reporting/report_runs', { report, report_parameters: interval }, {
-      headers: { 'x-request-id': 'trace-0123456789abcdef', 'idempotency-key': idempotencyKey },
-    });
+    const kept = await call(
+      'POST',
+      '/v2/reporting/report_runs',
+      { report, report_parameters: interval },
+      {
+        headers: { 'x-request-id': 'trace-0123456789abcdef', 'idempotency-key': idempotencyKey },
+      },
+    );
     expect(kept.status).toBe(200);
     expect(kept.headers.get('x-request-id')).toBe('trace-0123456789abcdef');
 
-    const replaced = await call('GET', '/v2/reporting/report_runs', undefined, { headers: { 'x-request-id': 'not ok <script>' } });
+    const replaced = await call('GET', '/v2/reporting/report_runs', undefined, {
+      headers: { 'x-request-id': 'not ok <script>' },
+    });
     expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     const generated = await call('GET', '/v2/reporting/reports');
     const generatedId = generated.headers.get('x-request-id')!;
@@ -169,22 +221,37 @@ describe('request logs', () => {
     expect(run.status).toBe('succeeded');
     // Stripe's v1 face names the run's file `file_x` for the run `reprun_x`.
     const fileReference = run.id.replace('reprun_', 'file_');
-    const redirect = await fetch(`${fixture.api.url}/v1/files/${fileReference}/contents?api_key_hint=abc&X-Amz-Signature=deadbeef`, {
-      headers: { authorization: `Bearer ${fixture.apiKey}` },
-      redirect: 'manual',
-    });
+    const redirect = await fetch(
+      `${fixture.api.url}/v1/files/${fileReference}/contents?api_key_hint=abc&X-Amz-Signature=deadbeef`,
+      {
+        headers: { authorization: `Bearer ${fixture.apiKey}` },
+        redirect: 'manual',
+      },
+    );
     expect(redirect.status).toBe(302);
     expect(redirect.headers.get('location')).toMatch(/X-Amz-Signature=/);
 
     const line = await waitFor(
-      async () => apiOutput().split('\n').filter((text) => text.includes('"reqId"') || text.includes('"req":')),
+      async () =>
+        apiOutput()
+          .split('\n')
+          .filter((text) => text.includes('"reqId"') || text.includes('"req":')),
       (lines) => lines.some((text) => text.includes(`/v1/files/${fileReference}/contents`)),
     );
     const lineOf = (id: string) => line.filter((text) => text.includes(`"id":"${id}"`));
     expect(lineOf('trace-0123456789abcdef')).toHaveLength(1);
     expect(lineOf(generatedId)).toHaveLength(1);
-    const logged = JSON.parse(lineOf(generatedId)[0]!) as { req: { method: string; url: string }; res: { statusCode: number }; route: string; responseTime: number };
-    expect(logged).toMatchObject({ req: { method: 'GET', url: '/v2/reporting/reports' }, res: { statusCode: 200 }, route: '/v2/reporting/reports' });
+    const logged = JSON.parse(lineOf(generatedId)[0]!) as {
+      req: { method: string; url: string };
+      res: { statusCode: number };
+      route: string;
+      responseTime: number;
+    };
+    expect(logged).toMatchObject({
+      req: { method: 'GET', url: '/v2/reporting/reports' },
+      res: { statusCode: 200 },
+      route: '/v2/reporting/reports',
+    });
 
     const everything = apiOutput();
     expect(everything).not.toContain(fixture.apiKey);

@@ -35,13 +35,22 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-async function readiness(baseUrl: string): Promise<{ status: number; contentType: string | null; body: Record<string, unknown> }> {
+async function readiness(
+  baseUrl: string,
+): Promise<{ status: number; contentType: string | null; body: Record<string, unknown> }> {
   const response = await fetch(`${baseUrl}/readyz`);
-  return { status: response.status, contentType: response.headers.get('content-type'), body: (await response.json()) as Record<string, unknown> };
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    body: (await response.json()) as Record<string, unknown>,
+  };
 }
 
 /** Runs `test` against a process, and stops the process whatever happens. */
-async function withProcess(start: Promise<ServiceProcess>, test: (service: ServiceProcess) => Promise<void>): Promise<void> {
+async function withProcess(
+  start: Promise<ServiceProcess>,
+  test: (service: ServiceProcess) => Promise<void>,
+): Promise<void> {
   const service = await start;
   try {
     await test(service);
@@ -59,8 +68,17 @@ describe('readiness names what is unreachable', () => {
       const ready = await readiness(url);
       expect(ready.status).toBe(503);
       expect(ready.contentType).toMatch(/^application\/problem\+json/);
-      expect(ready.body).toMatchObject({ status: 503, code: 'service_not_ready', down: ['redis'], draining: false });
-      expect(ready.body.checks).toMatchObject({ postgres: 'ok', storage: 'ok', redis: expect.stringMatching(/^down: /) });
+      expect(ready.body).toMatchObject({
+        status: 503,
+        code: 'service_not_ready',
+        down: ['redis'],
+        draining: false,
+      });
+      expect(ready.body.checks).toMatchObject({
+        postgres: 'ok',
+        storage: 'ok',
+        redis: expect.stringMatching(/^down: /),
+      });
     });
   });
 
@@ -72,7 +90,11 @@ describe('readiness names what is unreachable', () => {
       const ready = await readiness(url);
       expect(ready.status).toBe(503);
       expect(ready.body).toMatchObject({ code: 'service_not_ready', down: ['storage'] });
-      expect(ready.body.checks).toMatchObject({ postgres: 'ok', redis: 'ok', storage: expect.stringMatching(/^down: /) });
+      expect(ready.body.checks).toMatchObject({
+        postgres: 'ok',
+        redis: 'ok',
+        storage: expect.stringMatching(/^down: /),
+      });
     });
     expect((await readiness(await metricsUrlOf(fixture.worker))).status).toBe(200);
   });
@@ -80,14 +102,22 @@ describe('readiness names what is unreachable', () => {
 
 describe('a worker booting while Redis is unreachable', () => {
   it('is live and says Redis is down, instead of failing its startup probe', async () => {
-    const env = { ...fixture.environment.env, REDIS_URL: `redis://127.0.0.1:${await closedPort()}`, LOG_LEVEL: 'info' };
+    const env = {
+      ...fixture.environment.env,
+      REDIS_URL: `redis://127.0.0.1:${await closedPort()}`,
+      LOG_LEVEL: 'info',
+    };
     await withProcess(Promise.resolve(spawnApp('worker', env)), async (worker) => {
       const url = await metricsUrlOf(worker);
       expect((await fetch(`${url}/livez`)).status).toBe(200);
       const ready = await readiness(url);
       expect(ready.status).toBe(503);
       expect(ready.body).toMatchObject({ code: 'service_not_ready', down: ['redis'] });
-      expect(ready.body.checks).toMatchObject({ postgres: 'ok', storage: 'ok', redis: expect.stringMatching(/^down: /) });
+      expect(ready.body.checks).toMatchObject({
+        postgres: 'ok',
+        storage: 'ok',
+        redis: expect.stringMatching(/^down: /),
+      });
       // It waits for Redis rather than taking jobs.
       expect(worker.output()).not.toContain('worker ready');
     });
@@ -102,12 +132,19 @@ describe('the scheduler', () => {
       livemode: false,
       reportId: 'balance_change_from_activity.itemized.1',
       reportName: 'Balance change from activity, itemized',
-      reportParameters: { interval_start: '2025-01-01T00:00:00.000Z', interval_end: '2026-01-01T00:00:00.000Z' },
+      reportParameters: {
+        interval_start: '2025-01-01T00:00:00.000Z',
+        interval_end: '2026-01-01T00:00:00.000Z',
+      },
       resultOptions: { compress_file: false },
       timeoutSeconds: 600,
       createdBy: fixture.apiKeyId,
     });
-    const env = { ...fixture.environment.env, RECONCILE_INTERVAL_SECONDS: '0.3', RECONCILE_GRACE_SECONDS: '0' };
+    const env = {
+      ...fixture.environment.env,
+      RECONCILE_INTERVAL_SECONDS: '0.3',
+      RECONCILE_GRACE_SECONDS: '0',
+    };
     await withProcess(startScheduler(env), async (scheduler) => {
       const url = await metricsUrlOf(scheduler);
       expect((await fetch(`${url}/livez`)).status).toBe(200);
@@ -116,7 +153,9 @@ describe('the scheduler', () => {
         () => scrapeMetrics(url),
         (current) => metricValue(current, 'reportrun_reconciler_actions_total', { action: 'requeued' }) >= 1,
       );
-      expect(samples.some((sample) => sample.name === 'reportrun_queue_jobs' && sample.labels.state === 'waiting')).toBe(true);
+      expect(
+        samples.some((sample) => sample.name === 'reportrun_queue_jobs' && sample.labels.state === 'waiting'),
+      ).toBe(true);
       expect((await waitUntilEnded(run.id)).status).toBe('succeeded');
     });
   });
@@ -132,12 +171,16 @@ describe('draining', () => {
       runId = (await createRun()).id;
       // In flight: the worker took it and its query waits on the lock.
       await waitFor(
-        () => fixture.db.prisma.reportRun.findUniqueOrThrow({ where: { id: runId }, select: { attempts: true } }),
+        () =>
+          fixture.db.prisma.reportRun.findUniqueOrThrow({ where: { id: runId }, select: { attempts: true } }),
         (run) => run.attempts === 1,
       );
       const exited = new Promise((resolve) => fixture.worker.child.once('exit', resolve));
       fixture.worker.child.kill('SIGTERM');
-      const draining = await waitFor(() => readiness(url), (ready) => ready.status === 503);
+      const draining = await waitFor(
+        () => readiness(url),
+        (ready) => ready.status === 503,
+      );
       expect(draining.body).toMatchObject({ code: 'service_not_ready', draining: true, down: [] });
       expect(draining.body.checks).toEqual({ postgres: 'ok', redis: 'ok', storage: 'ok' });
       expect((await fetch(`${url}/livez`)).status).toBe(200);

@@ -9,4 +9,10 @@ export {
   type RunOutcome,
 } from './metrics.ts';
 export { createReadiness, type Readiness, type ReadinessChecks, type ReadinessReport } from './readiness.ts';
-export { startProbeListener, sendMetrics, metricsPath, type ProbeListener, type ProbeListenerOptions } from './probe-listener.ts';
+export {
+  startProbeListener,
+  sendMetrics,
+  metricsPath,
+  type ProbeListener,
+  type ProbeListenerOptions,
+} from './probe-listener.ts';

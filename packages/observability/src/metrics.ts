@@ -8,7 +8,8 @@ export type QueueState = (typeof queueStates)[number];
 export type QueueCounts = () => Promise<Partial<Record<QueueState, number>>>;
 
 /** How a run's attempt on a worker ended, as the run counters and histograms label it. */
-export type RunOutcome = 'succeeded' | 'failed' | 'retried' | 'canceled' | 'lease_lost' | 'returned' | 'discarded';
+export type RunOutcome =
+  'succeeded' | 'failed' | 'retried' | 'canceled' | 'lease_lost' | 'returned' | 'discarded';
 
 export interface MetricsOptions {
   /** Counts of the run queue, read on each scrape (the API, workers and scheduler all see the one queue). */

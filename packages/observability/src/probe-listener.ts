@@ -30,7 +30,17 @@ export async function startProbeListener(options: ProbeListenerOptions): Promise
   const handle = probeRequestHandler(options);
   const server = createServer((request, response) => {
     void handle(request, response).then((served) => {
-      if (!served) sendJson(response, 404, problemOf(new DomainError('route_not_found', 404, 'Route not found', { detail: `There is no route for ${request.method} ${pathOf(request)}.` })), 'application/problem+json');
+      if (!served)
+        sendJson(
+          response,
+          404,
+          problemOf(
+            new DomainError('route_not_found', 404, 'Route not found', {
+              detail: `There is no route for ${request.method} ${pathOf(request)}.`,
+            }),
+          ),
+          'application/problem+json',
+        );
     });
   });
   // A scrape or probe is one short request; idle keep-alive sockets would only hold close() up.
@@ -74,7 +84,13 @@ function probeRequestHandler(options: Pick<ProbeListenerOptions, 'metrics' | 're
       }
     } catch (error) {
       options.logger.error({ err: error, path }, 'probe listener could not answer');
-      if (!response.headersSent) sendJson(response, 500, problemOf(new DomainError('internal_error', 500, 'Internal error')), 'application/problem+json');
+      if (!response.headersSent)
+        sendJson(
+          response,
+          500,
+          problemOf(new DomainError('internal_error', 500, 'Internal error')),
+          'application/problem+json',
+        );
     }
     return true;
   };
@@ -104,7 +120,12 @@ function problemOf(error: DomainError): Record<string, unknown> {
   };
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  contentType = 'application/json',
+): void {
   const headers: Record<string, string> = { 'content-type': contentType, 'cache-control': 'no-store' };
   const retryAfter = (body as { retry_after_seconds?: unknown }).retry_after_seconds;
   if (typeof retryAfter === 'number') headers['retry-after'] = String(retryAfter);

@@ -26,7 +26,10 @@ export interface Readiness {
  * check gets a short timeout (and an abort signal to stop its request) rather than the client
  * libraries' own, much longer, retry budgets.
  */
-export function createReadiness(checks: ReadinessChecks, { timeoutMs = 2_000 }: { timeoutMs?: number } = {}): Readiness {
+export function createReadiness(
+  checks: ReadinessChecks,
+  { timeoutMs = 2_000 }: { timeoutMs?: number } = {},
+): Readiness {
   let draining = false;
   const check = async (): Promise<ReadinessReport> => {
     const results = await Promise.all(
@@ -65,7 +68,8 @@ function describe(error: unknown): string {
   let text = String(error);
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    text = typeof code === 'string' && code !== '' ? `${code}: ${error.message}` : error.message || error.name;
+    text =
+      typeof code === 'string' && code !== '' ? `${code}: ${error.message}` : error.message || error.name;
   }
   const line = text.trim().split('\n')[0]!;
   return line.length > 200 ? `${line.slice(0, 199)}…` : line;

@@ -27,7 +27,11 @@ describe('readiness', () => {
       { timeoutMs: 100 },
     );
     const report = await readiness.check();
-    expect(report).toEqual({ ready: false, draining: false, checks: { postgres: 'ok', redis: 'down: no answer within 100 ms' } });
+    expect(report).toEqual({
+      ready: false,
+      draining: false,
+      checks: { postgres: 'ok', redis: 'down: no answer within 100 ms' },
+    });
     expect(aborted).toBe(true);
   });
 
@@ -44,26 +48,55 @@ describe('the probe listener', () => {
   it('answers a scrape without the queue depth when the queue does not answer in time', async () => {
     const metrics = createMetrics({ queueCounts: neverAnswers, queueCountsTimeoutMs: 100 });
     metrics.runsStarted.inc({ report: 'balance.summary.1', format: 'csv' });
-    listener = await startProbeListener({ host: '127.0.0.1', port: 0, metrics, readiness: createReadiness({}), logger });
+    listener = await startProbeListener({
+      host: '127.0.0.1',
+      port: 0,
+      metrics,
+      readiness: createReadiness({}),
+      logger,
+    });
     const response = await fetch(`${listener.url}/metrics`);
     expect(response.status).toBe(200);
     const samples = parseMetrics(await response.text());
     expect(samples.some((sample) => sample.name === 'reportrun_queue_jobs')).toBe(false);
-    expect(metricValue(samples, 'reportrun_runs_started_total', { report: 'balance.summary.1', format: 'csv' })).toBe(1);
+    expect(
+      metricValue(samples, 'reportrun_runs_started_total', { report: 'balance.summary.1', format: 'csv' }),
+    ).toBe(1);
     expect(metricValue(samples, 'process_resident_memory_bytes')).toBeGreaterThan(0);
   });
 
   it('reports every queue state, zero included, when the queue answers', async () => {
     const metrics = createMetrics({ queueCounts: async () => ({ waiting: 3, active: 1 }) });
-    listener = await startProbeListener({ host: '127.0.0.1', port: 0, metrics, readiness: createReadiness({}), logger });
+    listener = await startProbeListener({
+      host: '127.0.0.1',
+      port: 0,
+      metrics,
+      readiness: createReadiness({}),
+      logger,
+    });
     const samples = parseMetrics(await (await fetch(`${listener.url}/metrics`)).text());
-    const depth = Object.fromEntries(samples.filter((sample) => sample.name === 'reportrun_queue_jobs').map((sample) => [sample.labels.state, sample.value]));
+    const depth = Object.fromEntries(
+      samples
+        .filter((sample) => sample.name === 'reportrun_queue_jobs')
+        .map((sample) => [sample.labels.state, sample.value]),
+    );
     expect(depth).toEqual({ waiting: 3, active: 1, delayed: 0, failed: 0 });
   });
 
   it('answers readiness as a problem naming what is down, with Retry-After', async () => {
-    const readiness = createReadiness({ storage: async () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })) });
-    listener = await startProbeListener({ host: '127.0.0.1', port: 0, metrics: createMetrics(), readiness, logger });
+    const readiness = createReadiness({
+      storage: async () =>
+        Promise.reject(
+          Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+        ),
+    });
+    listener = await startProbeListener({
+      host: '127.0.0.1',
+      port: 0,
+      metrics: createMetrics(),
+      readiness,
+      logger,
+    });
     const response = await fetch(`${listener.url}/readyz`);
     expect(response.status).toBe(503);
     expect(response.headers.get('content-type')).toBe('application/problem+json');

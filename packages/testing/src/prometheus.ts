@@ -14,7 +14,9 @@ export function parseMetrics(text: string): MetricSample[] {
     if (!match) throw new Error(`not a Prometheus sample: ${line}`);
     const labels: Record<string, string> = {};
     for (const [, name, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) {
-      labels[name!] = value!.replace(/\\(.)/g, (_all, character: string) => (character === 'n' ? '\n' : character));
+      labels[name!] = value!.replace(/\\(.)/g, (_all, character: string) =>
+        character === 'n' ? '\n' : character,
+      );
     }
     samples.push({ name: match[1]!, labels, value: Number(match[3]) });
   }
@@ -22,9 +24,16 @@ export function parseMetrics(text: string): MetricSample[] {
 }
 
 /** The sum of the samples named `name` whose labels include `labels`; 0 when there are none. */
-export function metricValue(samples: MetricSample[], name: string, labels: Record<string, string> = {}): number {
+export function metricValue(
+  samples: MetricSample[],
+  name: string,
+  labels: Record<string, string> = {},
+): number {
   return samples
-    .filter((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value))
+    .filter(
+      (sample) =>
+        sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+    )
     .reduce((sum, sample) => sum + sample.value, 0);
 }
 
@@ -33,7 +42,9 @@ export async function scrapeMetrics(baseUrl: string): Promise<MetricSample[]> {
   const response = await fetch(`${baseUrl}/metrics`);
   const text = await response.text();
   if (response.status !== 200 || !response.headers.get('content-type')?.startsWith('text/plain')) {
-    throw new Error(`scraping ${baseUrl}/metrics answered ${response.status} ${response.headers.get('content-type')}: ${text.slice(0, 300)}`);
+    throw new Error(
+      `scraping ${baseUrl}/metrics answered ${response.status} ${response.headers.get('content-type')}: ${text.slice(0, 300)}`,
+    );
   }
   return parseMetrics(text);
 }

@@ -7,7 +7,11 @@ export function recordRequestDuration(metrics: ReportRunMetrics): RequestHandler
   return (request, response, next) => {
     const stopTimer = metrics.httpRequestDuration.startTimer();
     response.once('finish', () => {
-      stopTimer({ method: request.method, route: routeTemplateOf(request), status: String(response.statusCode) });
+      stopTimer({
+        method: request.method,
+        route: routeTemplateOf(request),
+        status: String(response.statusCode),
+      });
     });
     next();
   };

@@ -20,16 +20,19 @@ const secretParameter = /signature|credential|security-token|token|secret|key|pa
 export function loggableUrl(url: string): string {
   const queryAt = url.indexOf('?');
   if (queryAt === -1) return url;
-  const query = url.slice(queryAt + 1).split('&').map((pair) => {
-    const name = pair.split('=', 1)[0]!;
-    let decoded = name;
-    try {
-      decoded = decodeURIComponent(name);
-    } catch {
-      // A malformed name is logged as sent; only its value could be secret.
-    }
-    return secretParameter.test(decoded) && pair.includes('=') ? `${name}=[redacted]` : pair;
-  });
+  const query = url
+    .slice(queryAt + 1)
+    .split('&')
+    .map((pair) => {
+      const name = pair.split('=', 1)[0]!;
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name);
+      } catch {
+        // A malformed name is logged as sent; only its value could be secret.
+      }
+      return secretParameter.test(decoded) && pair.includes('=') ? `${name}=[redacted]` : pair;
+    });
   return `${url.slice(0, queryAt)}?${query.join('&')}`;
 }
 
@@ -63,7 +66,10 @@ export function requestLog(logger: Logger): RequestHandler {
       res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
     },
     customSuccessObject: (request, _response, fields) => ({ ...fields, route: routeTemplateOf(request) }),
-    customErrorObject: (request, _response, _error, fields) => ({ ...fields, route: routeTemplateOf(request) }),
+    customErrorObject: (request, _response, _error, fields) => ({
+      ...fields,
+      route: routeTemplateOf(request),
+    }),
     // 5xx are already logged with their error by the problem handler; 4xx are the caller's.
     customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : 'info'),
   }) as unknown as RequestHandler;

@@ -44,7 +44,10 @@ const readinessRoute = defineRoute({
     schema: z.object({ status: z.literal('ready'), checks: z.record(z.string(), z.string()) }),
   },
   problems: [[503, 'Not ready: a dependency is unreachable (`down` names it) or the process is draining']],
-  handler: async ({ deps }) => ({ status: 'ready' as const, checks: (await deps.readiness.assertReady()).checks }),
+  handler: async ({ deps }) => ({
+    status: 'ready' as const,
+    checks: (await deps.readiness.assertReady()).checks,
+  }),
 });
 
 const openApiRoute = defineRoute({
