@@ -70,7 +70,7 @@ export function requestLog(logger: Logger): RequestHandler {
       ...fields,
       route: routeTemplateOf(request),
     }),
-    // 5xx are already logged with their error by the problem handler; 4xx are the caller's.
+    // A 5xx is ours to look at (the problem handler logs its cause); a 4xx is the caller's mistake.
     customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : 'info'),
   }) as unknown as RequestHandler;
 }
