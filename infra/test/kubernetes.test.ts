@@ -85,9 +85,8 @@ describe('Kubernetes manifests (infra/kubernetes)', () => {
   it('settings are a valid configuration, with credentials only in the Secret', () => {
     const config = loadConfig({ ...configMap.data, ...secret.stringData });
     expect(config.HOST).toBe('0.0.0.0');
-    // Variables the processes read beside the shared schema: the worker's drain tuning, and the
-    // metrics listener's port and public download host read by the observability settings.
-    const readElsewhere = ['WORKER_SHUTDOWN_GRACE_MS', 'METRICS_PORT', 'S3_PUBLIC_ENDPOINT'];
+    // Variables the processes read beside the shared schema: the worker's drain tuning.
+    const readElsewhere = ['WORKER_SHUTDOWN_GRACE_MS'];
     for (const name of Object.keys({ ...configMap.data, ...secret.stringData })) {
       expect([...Object.keys(configSchema.shape), ...readElsewhere], name).toContain(name);
     }
@@ -109,7 +108,7 @@ describe('Kubernetes manifests (infra/kubernetes)', () => {
     expect(kustomization.images[0]!.newTag).not.toBe('latest');
   });
 
-  it('the API and workers have liveness and readiness probes on their listeners', () => {
+  it('the API, workers and scheduler have liveness and readiness probes on their listeners', () => {
     const api = container('reportrun-api');
     expect(api.livenessProbe?.httpGet).toEqual({ path: '/livez', port: 'http' });
     expect(api.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'http' });
@@ -118,6 +117,10 @@ describe('Kubernetes manifests (infra/kubernetes)', () => {
     expect(worker.livenessProbe?.httpGet).toEqual({ path: '/livez', port: 'metrics' });
     expect(worker.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'metrics' });
     expect(worker.ports).toEqual([{ name: 'metrics', containerPort: Number(configMap.data.METRICS_PORT) }]);
+    const scheduler = container('reportrun-scheduler');
+    expect(scheduler.livenessProbe?.httpGet).toEqual({ path: '/livez', port: 'metrics' });
+    expect(scheduler.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'metrics' });
+    expect(scheduler.ports).toEqual([{ name: 'metrics', containerPort: Number(configMap.data.METRICS_PORT) }]);
     const service = find('Service', 'reportrun-api') as unknown as { spec: { selector: Record<string, string> } };
     expect(service.spec.selector).toEqual((find('Deployment', 'reportrun-api') as unknown as { spec: { template: { metadata: { labels: Record<string, string> } } } }).spec.template.metadata.labels);
   });

@@ -1,4 +1,5 @@
 import express from 'express';
+import { metricsPath, sendMetrics } from '@reportrun/observability';
 import { requireApiKey } from './http/auth.ts';
 import { RouteNotFound } from './http/errors.ts';
 import { dashboardPages } from './http/dashboard-pages.ts';
@@ -10,6 +11,8 @@ import { problemErrorHandler } from './http/problem.ts';
 import { rateLimitPerApiKey } from './http/rate-limit.ts';
 import { routerFor } from './http/route.ts';
 import { formMediaType } from './http/validate.ts';
+import { recordRequestDuration } from './http/http-metrics.ts';
+import { requestLog } from './http/request-log.ts';
 import type { ApiDependencies } from './dependencies.ts';
 import { apiRoutes } from './routes/index.ts';
 
@@ -17,6 +20,9 @@ export function createApp(deps: ApiDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  // First, so every request is logged and timed, including those refused before routing.
+  app.use(requestLog(deps.logger));
+  app.use(recordRequestDuration(deps.metrics));
   app.use(requireDecodablePathAndQuery());
   app.use(jsonBodyParser());
   // Form bodies stay text here; routes that accept them parse Stripe's bracket syntax strictly.
@@ -26,6 +32,13 @@ export function createApp(deps: ApiDependencies): express.Express {
   // and rate limiting.
   app.use(docsPages());
   app.use(dashboardPages());
+  // Prometheus' text format, not an API operation, so it is not in the OpenAPI document (a page
+  // like the docs pages, mounted the same way). Scraped without a key: keep it off the public
+  // ingress (docs/operations.md).
+  app.use((request, response, next) => {
+    if (request.method !== 'GET' || request.path !== metricsPath) return next();
+    sendMetrics(deps.metrics, response).catch(next);
+  });
   app.use(
     routerFor(
       apiRoutes.filter((route) => route.public),

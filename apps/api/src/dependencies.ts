@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Config, Logger } from '@reportrun/config';
 import type { PrismaClient } from '@reportrun/db';
 import type { RedisConnection, ReportRunQueue } from '@reportrun/queue';
+import type { ReportRunMetrics, Readiness } from '@reportrun/observability';
 import type { RunWatcher } from '@reportrun/status';
 import type { Storage, StorageZones } from '@reportrun/storage';
 
@@ -20,4 +21,7 @@ export interface ApiDependencies {
   reportingPool: pg.Pool;
   /** Reads the runs open event streams watch, for all of them at once. */
   runWatcher: RunWatcher;
+  metrics: ReportRunMetrics;
+  /** Whether Postgres, Redis and storage answer; false once the process drains. */
+  readiness: Readiness;
 }

@@ -8,6 +8,8 @@ const api = await startApiServer(config, logger);
 process.stdout.write(`REPORTRUN_API_URL=${api.url}\n`);
 
 const stop = async () => {
+  // Not ready from now on, so load balancers stop sending requests; those in flight finish.
+  api.readiness.startDraining();
   await api.close();
   process.exit(0);
 };

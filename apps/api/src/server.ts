@@ -1,10 +1,11 @@
 import type { Server } from 'node:http';
 import type { Config, Logger } from '@reportrun/config';
 import { createDatabase, createPool } from '@reportrun/db';
-import { createRedisConnection, createReportRunQueue } from '@reportrun/queue';
+import { createMetrics, createReadiness, type Readiness } from '@reportrun/observability';
+import { createRedisConnection, createReportRunQueue, readQueueDepth } from '@reportrun/queue';
 import { createRunWatcher, type RunWatcher } from '@reportrun/status';
 import { openStorageZones } from '@reportrun/runner';
-import { createStorageFromConfig } from '@reportrun/storage';
+import { checkBucket, createStorageFromConfig } from '@reportrun/storage';
 import { createApp } from './app.ts';
 
 export interface RunningApi {
@@ -12,6 +13,8 @@ export interface RunningApi {
   url: string;
   /** What open event streams watch; `listeners` counts them. */
   runWatcher: RunWatcher;
+  /** `startDraining()` turns /readyz to 503 before the server closes. */
+  readiness: Readiness;
   close(): Promise<void>;
 }
 
@@ -26,7 +29,14 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
     onError: (error) => logger.warn({ err: error }, 'could not read watched runs'),
   });
   const storageZones = openStorageZones(db.prisma, storage);
-  const app = createApp({ config, logger, prisma: db.prisma, queue, redis, storage, storageZones, reportingPool, runWatcher });
+  const metrics = createMetrics({ queueCounts: () => readQueueDepth(queue) });
+  const readiness = createReadiness({
+    postgres: () => db.prisma.$queryRaw`SELECT 1`,
+    // The producer connection fails fast (no offline queue), so a lost Redis answers at once.
+    redis: () => redis.ping(),
+    storage: (signal) => checkBucket(storage, signal),
+  });
+  const app = createApp({ config, logger, prisma: db.prisma, queue, redis, storage, storageZones, reportingPool, runWatcher, metrics, readiness });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? reject(error) : resolve(listening)));
   });
@@ -38,6 +48,7 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
     server,
     url,
     runWatcher,
+    readiness,
     async close() {
       // Event streams stay open until their run ends; closing the watcher ends them now.
       runWatcher.close();

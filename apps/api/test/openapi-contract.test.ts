@@ -7,6 +7,7 @@ import type { ReportRunResource } from '@reportrun/core';
 import * as database from '@reportrun/db';
 import { createApiKey } from '@reportrun/db';
 import { createRedisConnection, createReportRunQueue } from '@reportrun/queue';
+import { createMetrics, createReadiness } from '@reportrun/observability';
 import { createRunWatcher, markRunCanceled, markRunFailed, startAttempt, succeedAttempt } from '@reportrun/status';
 import { createStorageFromConfig } from '@reportrun/storage';
 import { openStorageZones } from '@reportrun/runner';
@@ -158,6 +159,8 @@ function servedRoutes(): string[] {
     storageZones: openStorageZones(fixture.db.prisma, storage),
     reportingPool: fixture.db.pool,
     runWatcher: createRunWatcher(fixture.db.prisma, { intervalMs: 1000 }),
+    metrics: createMetrics(),
+    readiness: createReadiness({}),
   });
   const routes: string[] = [];
   const walk = (stack: unknown) => {
@@ -437,6 +440,8 @@ describe('real responses match the document', () => {
     const eventId = ((await call('GET', '/v1/events?limit=1')).body as { data: { id: string }[] }).data[0]!.id;
     const examples: Record<string, () => Promise<{ status: number }>> = {
       getHealth: () => call('GET', '/healthz'),
+      getLiveness: () => call('GET', '/livez'),
+      getReadiness: () => call('GET', '/readyz'),
       getOpenApiDocument: () => call('GET', '/openapi.json'),
       createReportRun: () => call('POST', '/v2/reporting/report_runs', { body: createBody, headers: json }),
       listReportRuns: () => call('GET', '/v2/reporting/report_runs?limit=1'),

@@ -151,6 +151,22 @@ describe('storage zones', () => {
     expect((await fetch(url)).status).toBe(200);
   });
 
+  it("signs a zone's links for its public endpoint while workers write through its endpoint", async () => {
+    const publicEndpoint = zoneServer.endpoint.replace('127.0.0.1', 'localhost');
+    expect(publicEndpoint).not.toBe(zoneServer.endpoint);
+    const set = await zonesCli(
+      'set', '--team', fixture.teamId, '--name', 'EU public', '--endpoint', zoneServer.endpoint,
+      '--public-endpoint', publicEndpoint, '--bucket', zoneBucket, '--region', 'eu-central-1', '--credentials-ref', 'EU',
+    );
+    expect(set.code, set.stderr).toBe(0);
+    const run = await runToEnd();
+    expect(run.status).toBe('succeeded');
+    expect(await zoneKeys()).toContain(run.objectKey);
+    expect(new URL(run.url!).origin).toBe(new URL(publicEndpoint).origin);
+    expect((await fetch(run.url!)).status).toBe(200);
+    await zonesCli('clear', '--team', fixture.teamId);
+  });
+
   it('fails a run as storage_zone_unavailable when the worker lacks the zone credentials, and writes nothing', async () => {
     const set = await zonesCli(
       'set', '--team', fixture.teamId, '--name', 'Nowhere', '--endpoint', zoneServer.endpoint,

@@ -1,10 +1,11 @@
 import type { Config, Logger } from '@reportrun/config';
 import { createDatabase, deleteExpiredIdempotencyKeys, listStorageZones, type PrismaClient } from '@reportrun/db';
-import { createRedisConnection, createReportRunQueue } from '@reportrun/queue';
+import { createMetrics, createReadiness, type Readiness, type ReportRunMetrics } from '@reportrun/observability';
+import { createRedisConnection, createReportRunQueue, readQueueDepth } from '@reportrun/queue';
 import { fireDueSchedules, type FiringSettings } from '@reportrun/schedules';
 import { openStorageZones } from '@reportrun/runner';
 import { signResultDownload, toReportRunResource } from '@reportrun/status';
-import { createStorageFromConfig, type Storage, type StorageZones } from '@reportrun/storage';
+import { checkBucket, createStorageFromConfig, type Storage, type StorageZones } from '@reportrun/storage';
 import { deleteEventsBefore, sendDueWebhooks, type SenderSettings } from '@reportrun/webhooks';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -17,6 +18,10 @@ import { expireResults, type RetentionSettings } from './result-retention.ts';
 const closeGraceMs = 5_000;
 
 export interface RunningScheduler {
+  /** Reconciler actions and the queue's depth, for the scheduler's /metrics. */
+  metrics: ReportRunMetrics;
+  /** Postgres, Redis and storage reachable; the entry point starts draining it on SIGTERM. */
+  readiness: Readiness;
   /** Stops every loop after its current pass and closes every connection. */
   close(): Promise<void>;
 }
@@ -72,6 +77,12 @@ export async function startScheduler(config: Config, logger: Logger): Promise<Ru
   const queue = createReportRunQueue(redis, config.QUEUE_PREFIX);
   const storage = createStorageFromConfig(config);
   const storageZones = openStorageZones(db.prisma, storage);
+  const metrics = createMetrics({ queueCounts: () => readQueueDepth(queue) });
+  const readiness = createReadiness({
+    postgres: () => db.prisma.$queryRaw`SELECT 1`,
+    redis: () => redis.ping(),
+    storage: (signal) => checkBucket(storage, signal),
+  });
   const reconcilerSettings = reconcilerSettingsFrom(config);
   const retentionSettings = retentionSettingsFrom(config);
   const orphanCleanupSettings = orphanCleanupSettingsFrom(config);
@@ -110,6 +121,8 @@ export async function startScheduler(config: Config, logger: Logger): Promise<Ru
     pass: async () => {
       const started = Date.now();
       const summary = await reconcileRuns({ prisma: db.prisma, queue, logger }, reconcilerSettings);
+      if (summary.requeued > 0) metrics.reconcilerActions.inc({ action: 'requeued', code: '' }, summary.requeued);
+      for (const [code, count] of Object.entries(summary.failed)) metrics.reconcilerActions.inc({ action: 'failed', code }, count);
       const acted = summary.requeued > 0 || Object.keys(summary.failed).length > 0;
       logger[acted ? 'info' : 'debug']({ ...summary, ms: Date.now() - started }, 'reconcile pass');
     },
@@ -190,6 +203,8 @@ export async function startScheduler(config: Config, logger: Logger): Promise<Ru
 
   let closing: Promise<void> | undefined;
   return {
+    metrics,
+    readiness,
     close() {
       closing ??= (async () => {
         const stopping = Promise.all(

@@ -3,6 +3,7 @@ export {
   workerTuningFromEnv,
   defaultWorkerTuning,
   type RunningWorker,
+  type WorkerStartOptions,
   type WorkerTuning,
 } from './worker.ts';
 export { createReportRunProcessor, type ProcessorDependencies } from './process-report-run.ts';

@@ -1,4 +1,5 @@
 import { createLogger, loadConfigOrExit } from '@reportrun/config';
+import { startProbeListener, type ProbeListener } from '@reportrun/observability';
 import { installProcessGuard } from './process-guard.ts';
 import { startReportRunWorker, workerTuningFromEnv } from './worker.ts';
 
@@ -11,7 +12,14 @@ try {
   process.stderr.write(`Invalid configuration: ${(error as Error).message}\n`);
   process.exit(78);
 }
-const running = await startReportRunWorker(config, logger, tuning);
+let listener: ProbeListener | undefined;
+const running = await startReportRunWorker(config, logger, tuning, {
+  async onProbes({ metrics, readiness }) {
+    listener = await startProbeListener({ host: config.HOST, port: config.METRICS_PORT, metrics, readiness, logger });
+    // Tests and local tooling read the bound address from this line (METRICS_PORT=0 picks a port).
+    process.stdout.write(`REPORTRUN_METRICS_URL=${listener.url}\n`);
+  },
+});
 installProcessGuard(logger, running.activeRuns);
 
 let stopping = false;
@@ -19,7 +27,10 @@ const stop = async (signal: string) => {
   if (stopping) return;
   stopping = true;
   logger.info({ signal, activeRuns: running.activeRuns.size }, 'draining');
+  // /readyz answers 503 for the whole drain; the listener closes last.
+  running.readiness.startDraining();
   await running.close();
+  await listener?.close();
   logger.info('stopped');
   process.exit(0);
 };

@@ -5,7 +5,8 @@ import { storedResultOptions, type FailureDetails, type ResultFormat } from '@re
 import type { PrismaClient, ReportRun } from '@reportrun/db';
 import { reportRunJobSchema, type ReportRunJob } from '@reportrun/queue';
 import { resultFileFormats } from '@reportrun/reports';
-import { classifyFailure, compileRunTarget, exportReport, resolveRunTarget, type ExportedFile } from '@reportrun/runner';
+import type { ReportRunMetrics, RunOutcome } from '@reportrun/observability';
+import { classifyFailure, compileRunTarget, exportReport, isSavedReportId, resolveRunTarget, type ExportedFile } from '@reportrun/runner';
 import {
   createProgressRecorder,
   failAttempt,
@@ -42,6 +43,7 @@ export interface ProcessorDependencies {
   progressIntervalMs: number;
   /** This process's name on the leases it takes (hostname:pid:random). */
   workerId: string;
+  metrics: ReportRunMetrics;
 }
 
 /** One attempt of a run, as this worker holds it. */
@@ -58,6 +60,10 @@ interface Attempt {
   uploadStarted: boolean;
   /** Where the file goes; resolved as the export starts (a zone's credentials may be missing). */
   storage?: Storage;
+  /** The run's labels on every metric: saved reports share one, so their ids never become series. */
+  labels: { report: string; format: string };
+  /** How the attempt ended, for the metrics; set as it settles (a settle that throws sets it first). */
+  outcome: RunOutcome;
 }
 
 /**
@@ -86,6 +92,9 @@ async function processRun(deps: ProcessorDependencies, job: Job<ReportRunJob>, r
   } catch (error) {
     await settleFailure(deps, attempt, job, token, controller.signal, error, Date.now() - started);
   } finally {
+    const labels = { ...attempt.labels, outcome: attempt.outcome };
+    deps.metrics.runsFinished.inc(labels);
+    deps.metrics.runDuration.observe(labels, (Date.now() - started) / 1000);
     stopWatching();
     deps.activeRuns.finish(runId, controller);
   }
@@ -117,6 +126,7 @@ async function startRun(
   }
   if (start.outcome === 'failed') {
     log.error({ code: start.failure.code }, 'run failed: its attempts kept ending in crashes');
+    deps.metrics.runFailures.inc({ code: start.failure.code, final: 'true' });
     throw new UnrecoverableError(start.failure.message);
   }
   const { run, lease } = start;
@@ -125,6 +135,9 @@ async function startRun(
   const resultOptions = storedResultOptions(run.resultOptions);
   const compress = resultOptions.compress_file;
   const extension = compress ? 'zip' : resultFileFormats[resultOptions.format].extension;
+  const labels = { report: isSavedReportId(run.reportId) ? 'saved_report' : run.reportId, format: resultOptions.format };
+  deps.metrics.runsStarted.inc(labels);
+  if (lease.attempt === 1) deps.metrics.timeInQueue.observe({ report: labels.report }, (Date.now() - run.createdAt.getTime()) / 1000);
   return {
     run,
     lease,
@@ -135,6 +148,8 @@ async function startRun(
     escapeFormulas: resultOptions.escape_formulas,
     timeoutSeconds: Math.min(run.timeoutSeconds, deps.config.RUN_TIMEOUT_SECONDS_MAX),
     uploadStarted: false,
+    labels,
+    outcome: 'failed',
   };
 }
 
@@ -162,12 +177,16 @@ function watchRun(deps: ProcessorDependencies, attempt: Attempt, controller: Abo
     if (controller.signal.aborted) return;
     void renewLease(deps.prisma, attempt.lease, deps.config.WORKER_LEASE_SECONDS)
       .then(async (held) => {
+        deps.metrics.leaseRenewals.inc({ result: held ? 'renewed' : 'lost' });
         if (held) return;
         const current = await deps.prisma.reportRun.findUnique({ where: { id: runId }, select: { status: true } });
         deps.activeRuns.abort(runId, current?.status === 'running' ? { kind: 'lease_lost' } : { kind: 'canceled' });
       })
       // The database is unreachable: the attempt's own queries fail too, and it settles then.
-      .catch((error: unknown) => attempt.log.warn({ err: error }, 'could not renew the lease'));
+      .catch((error: unknown) => {
+        deps.metrics.leaseRenewals.inc({ result: 'error' });
+        attempt.log.warn({ err: error }, 'could not renew the lease');
+      });
   }, (deps.config.WORKER_LEASE_SECONDS * 1000) / 3);
   return () => {
     clearTimeout(wallClock);
@@ -219,9 +238,13 @@ async function settleSuccess(deps: ProcessorDependencies, attempt: Attempt, file
     // Canceled, or taken over by another attempt, while this one exported: its file is nobody's
     // result. Only this attempt's own object is deleted (the key carries the attempt number).
     attempt.log.info('the attempt no longer holds the run; discarding its file');
+    attempt.outcome = 'discarded';
     if (attempt.storage) await deleteObject(attempt.storage, attempt.objectKey).catch(() => {});
     return;
   }
+  attempt.outcome = 'succeeded';
+  deps.metrics.rowsExported.inc(attempt.labels, file.rows);
+  deps.metrics.bytesExported.inc(attempt.labels, file.size);
   attempt.log.info({ rows: file.rows, bytes: file.size, ms }, 'report run succeeded');
 }
 
@@ -238,16 +261,19 @@ async function settleFailure(
   if (attempt.uploadStarted && attempt.storage) await deleteObject(attempt.storage, attempt.objectKey).catch(() => {});
   const aborted = abortReasonOf(signal);
   if (aborted?.kind === 'canceled') {
+    attempt.outcome = 'canceled';
     log.info({ ms }, 'report run canceled; query and upload stopped');
     return;
   }
   if (aborted?.kind === 'lease_lost') {
+    attempt.outcome = 'lease_lost';
     log.warn({ ms }, 'the attempt lost the run to another attempt; stopped without writing');
     return;
   }
   if (aborted?.kind === 'shutdown') {
     // Back to the queue as if never started: the attempt is given back and the lease released,
     // so the next worker takes the run at once and its attempts count stays honest.
+    attempt.outcome = 'returned';
     log.info('worker shutting down; returning the run to the queue');
     await returnAttempt(deps.prisma, lease).catch((returnError: unknown) =>
       log.error({ err: returnError }, 'could not release the run; it is retaken once its lease lapses'),
@@ -260,7 +286,10 @@ async function settleFailure(
       ? { code: 'timeout', message: `The run exceeded its ${aborted.seconds} s time limit.`, retryable: false }
       : classifyFailure(aborted?.kind === 'fault' ? aborted.error : error);
   const attemptsAllowed = job.opts.attempts ?? 1;
-  if (failure.retryable && job.attemptsMade + 1 < attemptsAllowed) {
+  const final = !(failure.retryable && job.attemptsMade + 1 < attemptsAllowed);
+  deps.metrics.runFailures.inc({ code: failure.code, final: String(final) });
+  if (!final) {
+    attempt.outcome = 'retried';
     log.warn({ err: error, code: failure.code }, 'transient failure; will retry');
     await requeueAttempt(deps.prisma, lease).catch(() => {});
     throw error;

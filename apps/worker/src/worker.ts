@@ -3,13 +3,16 @@ import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
 import type { Config, Logger } from '@reportrun/config';
 import { createDatabase, createPool } from '@reportrun/db';
+import { createMetrics, createReadiness, type Readiness, type ReportRunMetrics } from '@reportrun/observability';
 import {
   createRedisConnection,
+  createReportRunQueue,
+  readQueueDepth,
   reportRunQueueName,
   subscribeRunCancels,
   type ReportRunJob,
 } from '@reportrun/queue';
-import { createStorageFromConfig } from '@reportrun/storage';
+import { checkBucket, createStorageFromConfig } from '@reportrun/storage';
 import { openStorageZones } from '@reportrun/runner';
 import { createReportRunProcessor } from './process-report-run.ts';
 import { ActiveRuns } from './run-abort.ts';
@@ -36,6 +39,10 @@ export const defaultWorkerTuning: WorkerTuning = {
 export interface RunningWorker {
   worker: Worker<ReportRunJob>;
   activeRuns: ActiveRuns;
+  /** What this worker's /metrics serves: its runs, and the queue's depth read at scrape time. */
+  metrics: ReportRunMetrics;
+  /** Postgres, Redis and storage reachable; the process entry point starts draining it on SIGTERM. */
+  readiness: Readiness;
   /**
    * Stops taking jobs and gives active runs the grace period; runs still going after it are
    * stopped and returned to the queue. Then closes every connection.
@@ -43,10 +50,20 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
+export interface WorkerStartOptions {
+  /**
+   * Called once the metrics and readiness exist, before the worker waits for Redis: the entry
+   * point starts its probe listener here, so that during a Redis outage at boot /livez answers
+   * and /readyz names Redis instead of the pod failing its startup probe.
+   */
+  onProbes?: (probes: { metrics: ReportRunMetrics; readiness: Readiness }) => Promise<void>;
+}
+
 export async function startReportRunWorker(
   config: Config,
   logger: Logger,
   tuning: WorkerTuning = defaultWorkerTuning,
+  options: WorkerStartOptions = {},
 ): Promise<RunningWorker> {
   const db = createDatabase(config.DATABASE_URL, { max: 4 });
   // One connection per concurrent run, plus one to cancel statements with.
@@ -61,6 +78,16 @@ export async function startReportRunWorker(
   const connection = createRedisConnection(config, 'worker');
   const subscriber = createRedisConnection(config, 'worker');
   const activeRuns = new ActiveRuns();
+  // Only read from (job counts for the depth gauge); the worker connection waits out a Redis
+  // outage, which the gauge's own timeout bounds.
+  const queue = createReportRunQueue(connection, config.QUEUE_PREFIX);
+  const metrics = createMetrics({ queueCounts: () => readQueueDepth(queue) });
+  const readiness = createReadiness({
+    postgres: () => db.prisma.$queryRaw`SELECT 1`,
+    redis: () => connection.ping(),
+    storage: (signal) => checkBucket(storage, signal),
+  });
+  await options.onProbes?.({ metrics, readiness });
   const workerId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const unsubscribe = await subscribeRunCancels(subscriber, config.QUEUE_PREFIX, (runId) => {
     if (activeRuns.abort(runId, { kind: 'canceled' })) logger.info({ runId }, 'cancel requested');
@@ -77,6 +104,7 @@ export async function startReportRunWorker(
       statusCheckIntervalMs: tuning.statusCheckIntervalMs,
       progressIntervalMs: tuning.progressIntervalMs,
       workerId,
+      metrics,
     }),
     {
       connection,
@@ -95,6 +123,8 @@ export async function startReportRunWorker(
   return {
     worker,
     activeRuns,
+    metrics,
+    readiness,
     close() {
       closing ??= (async () => {
         const grace = setTimeout(() => {
@@ -106,6 +136,7 @@ export async function startReportRunWorker(
         } finally {
           clearTimeout(grace);
         }
+        await queue.close().catch(() => {});
         await unsubscribe();
         subscriber.disconnect();
         await connection.quit().catch(() => {});

@@ -22,6 +22,12 @@ export const configSchema = z.object({
     .regex(/^\{[A-Za-z0-9_-]+\}$/, 'must be a Redis hash tag such as {reportrun}')
     .default('{reportrun}'),
   S3_ENDPOINT: z.url().optional(),
+  /**
+   * The host presigned download URLs are signed for, when clients reach storage under another
+   * name than the processes do (in a cluster, S3_ENDPOINT is an internal name). Defaults to
+   * S3_ENDPOINT. Uploads always go through S3_ENDPOINT.
+   */
+  S3_PUBLIC_ENDPOINT: z.url().optional(),
   S3_BUCKET: z.string().min(3).default('reportrun'),
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_ACCESS_KEY_ID: z.string().min(1).default('S3RVER'),
@@ -109,7 +115,16 @@ export const configSchema = z.object({
   /** Events older than this are deleted by the scheduler's retention sweep (with their deliveries). */
   EVENT_RETENTION_SECONDS: z.coerce.number().int().min(1).default(30 * 24 * 3600),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /**
+   * The address the API and the probe listeners bind. Loopback by default, so a development
+   * machine never serves the network; the image sets 0.0.0.0 (docs/operations.md).
+   */
   HOST: z.string().default('127.0.0.1'),
+  /**
+   * The worker's and the scheduler's listener for /livez, /readyz and /metrics (the API serves
+   * them on PORT). 0 picks a free port, printed as REPORTRUN_METRICS_URL=….
+   */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   PUBLIC_BASE_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -94,6 +94,22 @@ export class ServiceUnavailable extends DomainError {
   }
 }
 
+/**
+ * A readiness probe's answer while the process cannot take work: a dependency is unreachable or
+ * the process is draining. `checks` names each dependency and what went wrong with it.
+ */
+export class ServiceNotReady extends DomainError {
+  constructor(report: { draining: boolean; checks: Record<string, string> }) {
+    const down = Object.entries(report.checks).filter(([, result]) => result !== 'ok').map(([name]) => name);
+    const reasons = [...(report.draining ? ['the process is draining'] : []), ...(down.length > 0 ? [`unreachable: ${down.join(', ')}`] : [])];
+    super('service_not_ready', 503, 'Not ready', {
+      detail: `Not ready: ${reasons.join('; ')}.`,
+      retryAfterSeconds: 5,
+      extensions: { draining: report.draining, checks: report.checks, down },
+    });
+  }
+}
+
 function humanize(snake: string): string {
   const words = snake.replaceAll('_', ' ');
   return words.charAt(0).toUpperCase() + words.slice(1);

@@ -7,6 +7,7 @@ export {
   MissingParameter,
   AuthenticationRequired,
   ServiceUnavailable,
+  ServiceNotReady,
   RunNotCancelable,
   IdempotencyKeyReused,
   IdempotencyRequestInProgress,

@@ -4,6 +4,8 @@
  */
 export const apiPaths = {
   health: '/healthz',
+  live: '/livez',
+  ready: '/readyz',
   openApi: '/openapi.json',
   reportRuns: '/v2/reporting/report_runs',
   reportRun: '/v2/reporting/report_runs/{id}',

@@ -146,6 +146,11 @@ export const problemCatalog: Readonly<Record<string, ProblemCodePage>> = {
     'The run already ended (succeeded, failed or canceled); only a running run can be canceled.',
     'Read the run to see how it ended.',
   ),
+  service_not_ready: request(
+    'Not ready',
+    'The readiness probe failed: the process is draining before it stops, or cannot reach Postgres, Redis or storage (`down` names which, `checks` says why).',
+    'Nothing to do as a client: load balancers route to ready instances. Operators: see docs/operations.md, "Probes".',
+  ),
   service_unavailable: request(
     'Service unavailable',
     'A dependency of the service (Postgres, Redis or storage) is unreachable right now. Nothing was stored.',

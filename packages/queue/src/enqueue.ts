@@ -65,3 +65,17 @@ export async function requestRunCancel(
   work.catch(() => {});
   await Promise.race([work, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
 }
+
+/**
+ * The queue's depth by state, for the `reportrun_queue_jobs` gauge. BullMQ keeps jobs with a
+ * priority apart from the plain wait list; both are waiting for a worker.
+ */
+export async function readQueueDepth(queue: ReportRunQueue): Promise<{ waiting: number; active: number; delayed: number; failed: number }> {
+  const counts = await queue.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'failed');
+  return {
+    waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0),
+    active: counts.active ?? 0,
+    delayed: counts.delayed ?? 0,
+    failed: counts.failed ?? 0,
+  };
+}

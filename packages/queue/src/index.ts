@@ -11,6 +11,7 @@ export {
   enqueueReportRun,
   requestRunCancel,
   QueueUnavailable,
+  readQueueDepth,
   type ReportRunQueue,
 } from './enqueue.ts';
 export { publishRunCancel, subscribeRunCancels, runCancelChannel } from './cancel-broadcast.ts';

@@ -1,4 +1,4 @@
-export { createStorage, createStorageFromConfig, ensureBucket, type Storage, type StorageSettings } from './client.ts';
+export { createStorage, createStorageFromConfig, ensureBucket, checkBucket, type Storage, type StorageSettings } from './client.ts';
 export {
   runResultKey,
   runResultPrefix,

@@ -7,7 +7,10 @@ export interface DownloadUrl {
   expiresAt: Date;
 }
 
-/** Signs a GET for the object; signing is local, no request reaches the storage server. */
+/**
+ * Signs a GET for the object, for the public endpoint (S3_PUBLIC_ENDPOINT) clients reach;
+ * signing is local, no request reaches the storage server.
+ */
 export async function presignDownload(
   storage: Storage,
   key: string,
@@ -15,7 +18,7 @@ export async function presignDownload(
   now: Date = new Date(),
 ): Promise<DownloadUrl> {
   const url = await getSignedUrl(
-    storage.s3,
+    storage.signer,
     new GetObjectCommand({ Bucket: storage.bucket, Key: key }),
     { expiresIn: ttlSeconds, signingDate: now },
   );

@@ -59,7 +59,15 @@ export function createStorageZones(options: StorageZonesOptions): StorageZones {
     if (!accessKeyId || !secretAccessKey) {
       throw new StorageZoneCredentialsMissing(zone.id, [variables.accessKeyId, variables.secretAccessKey]);
     }
-    return createStorage({ endpoint: zone.endpoint, region: zone.region, bucket: zone.bucket, accessKeyId, secretAccessKey });
+    return createStorage({
+      endpoint: zone.endpoint,
+      // Links are signed for the zone's public host when its clients reach it by another name.
+      publicEndpoint: zone.publicEndpoint ?? undefined,
+      region: zone.region,
+      bucket: zone.bucket,
+      accessKeyId,
+      secretAccessKey,
+    });
   }
   return {
     storageFor(zoneId) {

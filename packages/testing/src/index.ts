@@ -14,7 +14,7 @@ export {
   type WallClock,
 } from './wall-clock.ts';
 export { pendingMultipartUploads } from './multipart-uploads.ts';
-export { appDirectory, spawnApp, startApi, startScheduler, startWorker, lockLedger, type AppName } from './service-processes.ts';
+export { appDirectory, spawnApp, startApi, startScheduler, startWorker, lockLedger, metricsUrlOf, type AppName } from './service-processes.ts';
 export {
   useTestFixture,
   apiClient,
@@ -27,3 +27,4 @@ export {
   type ApiClient,
   type ApiResponse,
 } from './fixture.ts';
+export { parseMetrics, metricValue, scrapeMetrics, type MetricSample } from './prometheus.ts';

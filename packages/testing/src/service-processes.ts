@@ -27,6 +27,11 @@ export async function startWorker(env: Record<string, string>): Promise<ServiceP
   return service;
 }
 
+/** The address a worker's or the scheduler's probe listener bound (the fixture sets METRICS_PORT=0). */
+export async function metricsUrlOf(service: ServiceProcess): Promise<string> {
+  return (await service.waitForOutput(/REPORTRUN_METRICS_URL=(\S+)/))[1]!;
+}
+
 /** Starts the scheduler and resolves once its tasks run (its ready line needs info-level logs). */
 export async function startScheduler(env: Record<string, string>): Promise<ServiceProcess> {
   const service = spawnApp('scheduler', { ...env, LOG_LEVEL: 'info' });

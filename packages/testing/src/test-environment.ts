@@ -40,6 +40,9 @@ export async function createTestEnvironment(): Promise<TestEnvironment> {
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     // Test receivers listen on loopback; the refusal of private URLs is tested with this off.
     WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+    // Many workers and schedulers run at once on a test machine: each listener takes a free port
+    // and prints it (REPORTRUN_METRICS_URL=…).
+    METRICS_PORT: '0',
   };
   const config = loadConfig(env);
   await createBucket(config);

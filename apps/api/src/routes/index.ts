@@ -12,14 +12,44 @@ import { memberRoutes } from './members.ts';
 import { apiKeyRoutes } from './api-keys.ts';
 import { webhookRoutes } from './webhooks.ts';
 
+const aliveSchema = z.object({ status: z.literal('ok') });
+
 const healthRoute = defineRoute({
   method: 'get',
   path: apiPaths.health,
   operationId: 'getHealth',
-  summary: 'Liveness: the process serves HTTP',
+  summary: 'Liveness: the process serves HTTP (the same as /livez, kept for existing monitors)',
   public: true,
-  response: { status: 200, description: 'Alive', schema: z.object({ status: z.literal('ok') }) },
+  response: { status: 200, description: 'Alive', schema: aliveSchema },
   handler: () => ({ status: 'ok' as const }),
+});
+
+const livenessRoute = defineRoute({
+  method: 'get',
+  path: apiPaths.live,
+  operationId: 'getLiveness',
+  summary: 'Liveness: the process serves HTTP; it checks no dependency, so an outage never restarts it',
+  public: true,
+  response: { status: 200, description: 'Alive', schema: aliveSchema },
+  handler: () => ({ status: 'ok' as const }),
+});
+
+const readinessRoute = defineRoute({
+  method: 'get',
+  path: apiPaths.ready,
+  operationId: 'getReadiness',
+  summary: 'Readiness: Postgres, Redis and storage answer, and the process is not draining',
+  public: true,
+  response: {
+    status: 200,
+    description: 'Ready to serve; each dependency checked is "ok"',
+    schema: z.object({ status: z.literal('ready'), checks: z.record(z.string(), z.string()) }),
+  },
+  problems: [[503, 'Not ready: a dependency is unreachable (`down` names it) or the process is draining']],
+  handler: async ({ deps }) => ({
+    status: 'ready' as const,
+    checks: (await deps.readiness.assertReady()).checks,
+  }),
 });
 
 const openApiRoute = defineRoute({
@@ -42,6 +72,8 @@ const openApiRoute = defineRoute({
 /** Every route the API serves; the router and `/openapi.json` are both built from this list. */
 export const apiRoutes: readonly Route[] = [
   healthRoute,
+  livenessRoute,
+  readinessRoute,
   openApiRoute,
   ...reportRunRoutes,
   reportRunEventsRoute,

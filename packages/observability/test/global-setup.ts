@@ -1,0 +1,3 @@
+import { createGlobalSetup } from '@reportrun/testing';
+
+export default createGlobalSetup();
