@@ -1,7 +1,6 @@
 export {
   startReportRunWorker,
-  workerTuningFromEnv,
-  defaultWorkerTuning,
+  workerTuningOf,
   type RunningWorker,
   type WorkerStartOptions,
   type WorkerTuning,

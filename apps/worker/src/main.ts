@@ -1,19 +1,12 @@
 import { createLogger, loadConfigOrExit } from '@reportrun/config';
 import { startProbeListener, type ProbeListener } from '@reportrun/observability';
 import { installProcessGuard } from './process-guard.ts';
-import { startReportRunWorker, workerTuningFromEnv } from './worker.ts';
+import { startReportRunWorker, workerTuningOf } from './worker.ts';
 
 const config = loadConfigOrExit();
 const logger = createLogger('worker', config.LOG_LEVEL);
-let tuning;
-try {
-  tuning = workerTuningFromEnv();
-} catch (error) {
-  process.stderr.write(`Invalid configuration: ${(error as Error).message}\n`);
-  process.exit(78);
-}
 let listener: ProbeListener | undefined;
-const running = await startReportRunWorker(config, logger, tuning, {
+const running = await startReportRunWorker(config, logger, workerTuningOf(config), {
   async onProbes({ metrics, readiness }) {
     listener = await startProbeListener({ host: config.HOST, port: config.METRICS_PORT, metrics, readiness, logger });
     // Tests and local tooling read the bound address from this line (METRICS_PORT=0 picks a port).

@@ -28,14 +28,6 @@ export interface WorkerTuning {
   shutdownGraceMs: number;
 }
 
-export const defaultWorkerTuning: WorkerTuning = {
-  lockDurationMs: 30_000,
-  stalledIntervalMs: 15_000,
-  statusCheckIntervalMs: 2_000,
-  progressIntervalMs: 1_000,
-  shutdownGraceMs: 30_000,
-};
-
 export interface RunningWorker {
   worker: Worker<ReportRunJob>;
   activeRuns: ActiveRuns;
@@ -62,7 +54,7 @@ export interface WorkerStartOptions {
 export async function startReportRunWorker(
   config: Config,
   logger: Logger,
-  tuning: WorkerTuning = defaultWorkerTuning,
+  tuning: WorkerTuning = workerTuningOf(config),
   options: WorkerStartOptions = {},
 ): Promise<RunningWorker> {
   const db = createDatabase(config.DATABASE_URL, { max: 4 });
@@ -149,20 +141,16 @@ export async function startReportRunWorker(
   };
 }
 
-/** Reads tuning overrides from the environment (tests shorten them; operators rarely need to). */
-export function workerTuningFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerTuning {
-  const read = (name: string, fallback: number) => {
-    const raw = env[name];
-    const value = raw === undefined || raw === '' ? fallback : Number(raw);
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number of milliseconds`);
-    return value;
-  };
+/** The worker's tuning from its validated configuration (tests shorten it; operators rarely need to). */
+export function workerTuningOf(
+  config: Pick<Config, 'WORKER_LOCK_DURATION_MS' | 'WORKER_STALLED_INTERVAL_MS' | 'WORKER_STATUS_CHECK_MS' | 'WORKER_SHUTDOWN_GRACE_MS'>,
+): WorkerTuning {
   return {
-    lockDurationMs: read('WORKER_LOCK_DURATION_MS', defaultWorkerTuning.lockDurationMs),
-    stalledIntervalMs: read('WORKER_STALLED_INTERVAL_MS', defaultWorkerTuning.stalledIntervalMs),
-    statusCheckIntervalMs: read('WORKER_STATUS_CHECK_MS', defaultWorkerTuning.statusCheckIntervalMs),
-    // Not shortened from the environment: progress is written at most once a second, always.
-    progressIntervalMs: defaultWorkerTuning.progressIntervalMs,
-    shutdownGraceMs: read('WORKER_SHUTDOWN_GRACE_MS', defaultWorkerTuning.shutdownGraceMs),
+    lockDurationMs: config.WORKER_LOCK_DURATION_MS,
+    stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
+    statusCheckIntervalMs: config.WORKER_STATUS_CHECK_MS,
+    // Not a setting: progress is written at most once a second, always.
+    progressIntervalMs: 1_000,
+    shutdownGraceMs: config.WORKER_SHUTDOWN_GRACE_MS,
   };
 }

@@ -39,6 +39,14 @@ export const configSchema = z.object({
     .max(7 * 24 * 3600, 'presigned URLs cannot outlive 7 days')
     .default(15 * 60),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  /** A dead worker's job is handed to another after this long without a lock renewal (BullMQ). */
+  WORKER_LOCK_DURATION_MS: z.coerce.number().int().positive().default(30_000),
+  /** How often BullMQ looks for stalled jobs. */
+  WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().positive().default(15_000),
+  /** How often a running export re-reads its run's status: the backstop for a missed cancel. */
+  WORKER_STATUS_CHECK_MS: z.coerce.number().int().positive().default(2_000),
+  /** On SIGTERM, how long active runs may continue before they return to the queue. */
+  WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
   RUN_TIMEOUT_SECONDS_MAX: z.coerce.number().int().min(1).default(3600),
   /**
    * Connections a large export reads its result on, in ranges of the report's ordering key
@@ -125,7 +133,6 @@ export const configSchema = z.object({
    * them on PORT). 0 picks a free port, printed as REPORTRUN_METRICS_URL=….
    */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
-  PUBLIC_BASE_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
