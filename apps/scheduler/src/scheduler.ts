@@ -1,7 +1,7 @@
 import type { Config, Logger } from '@reportrun/config';
 import { createDatabase, deleteExpiredIdempotencyKeys } from '@reportrun/db';
 import { createRedisConnection, createReportRunQueue } from '@reportrun/queue';
-import { fireDueSchedules, type FiringSettings } from '@reportrun/schedules';
+import { fireDueSchedules, firingSettingsFrom } from '@reportrun/schedules';
 import { createStorageFromConfig } from '@reportrun/storage';
 import { cleanUpOrphans, type OrphanCleanupSettings } from './orphan-cleanup.ts';
 import { startPeriodicTask } from './periodic-task.ts';
@@ -29,10 +29,7 @@ export function retentionSettingsFrom(config: Config): RetentionSettings {
   return { retentionSeconds: config.RESULT_RETENTION_SECONDS };
 }
 
-export function firingSettingsFrom(config: Config): FiringSettings {
-  // A scheduled run runs a saved report, whose default time limit is 10 minutes.
-  return { runTimeoutSeconds: Math.min(600, config.RUN_TIMEOUT_SECONDS_MAX) };
-}
+export { firingSettingsFrom };
 
 export function orphanCleanupSettingsFrom(config: Config): OrphanCleanupSettings {
   return { graceSeconds: config.ORPHAN_GRACE_SECONDS };

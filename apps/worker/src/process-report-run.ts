@@ -5,7 +5,7 @@ import { storedResultOptions, type FailureDetails, type ResultFormat } from '@re
 import type { PrismaClient, ReportRun } from '@reportrun/db';
 import { reportRunJobSchema, type ReportRunJob } from '@reportrun/queue';
 import { resultFileFormats } from '@reportrun/reports';
-import { classifyFailure, compileRunTarget, exportReport, resolveRunTarget, type ExportedFile } from '@reportrun/runner';
+import { classifyFailure, compileRunTarget, exportReport, resolveRunTarget, summarizeResult, type ExportedFile } from '@reportrun/runner';
 import {
   createProgressRecorder,
   failAttempt,
@@ -207,7 +207,13 @@ async function settleSuccess(deps: ProcessorDependencies, attempt: Attempt, file
   const succeeded = await succeedAttempt(
     deps.prisma,
     attempt.lease,
-    { contentType: attempt.compress ? 'zip' : attempt.format, objectKey: attempt.objectKey, size: file.size, rows: file.rows },
+    {
+      contentType: attempt.compress ? 'zip' : attempt.format,
+      objectKey: attempt.objectKey,
+      size: file.size,
+      rows: file.rows,
+      summary: summarizeResult(file),
+    },
     { resultRetentionSeconds: deps.config.RESULT_RETENTION_SECONDS },
   );
   if (!succeeded) {

@@ -8,6 +8,7 @@ export {
   type CompiledReport,
   type CompileOptions,
   type ShardQueries,
+  type TotalsQuery,
 } from './compile.ts';
 export { copyStatementSql, resultFileFormats } from './result-format.ts';
 export { neutraliseFormulaSql, formulaTriggerCharacters } from './formula-escape.ts';

@@ -5,6 +5,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import { bindSettingsSql, copyStatementSql, resultFileFormats, type CompiledReport } from '@reportrun/reports';
 import { uploadStream, type Storage } from '@reportrun/storage';
 import { beginReadOnlySnapshot } from './read-only-snapshot.ts';
+import { readTotals, type MeasureTotals } from './run-summary.ts';
 import { observeChunks, recordCounterFor, type ExportProgress } from './export-progress.ts';
 import { openShardedCopy, type ShardedCopy, type ShardSettings } from './sharded-copy.ts';
 import { sharedDeflatePool, zipEntryStream, zipLevel } from './zip/index.ts';
@@ -34,6 +35,8 @@ export interface ExportReportInput {
 export interface ExportedFile {
   size: number;
   rows: number;
+  /** The report's measure totals per currency, when it has both (see `TotalsQuery`). */
+  totals?: MeasureTotals;
 }
 
 /**
@@ -131,8 +134,9 @@ export async function exportReport(input: ExportReportInput): Promise<ExportedFi
     }
     // The extra shards read in this transaction's snapshot; their transactions end with it.
     await sharded?.close(false);
+    const totals = await readTotals(client, input.compiled);
     await client.query('COMMIT');
-    return { size, rows: sharded ? sharded.rows() : single!.rowCount };
+    return { size, rows: sharded ? sharded.rows() : single!.rowCount, ...(totals ? { totals } : {}) };
   } catch (error) {
     clientBroken = true;
     throw error;

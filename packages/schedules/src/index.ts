@@ -7,6 +7,7 @@ export {
   fireDueSchedules,
   fireSchedule,
   triggerSchedule,
+  firingSettingsFrom,
   type FiringDependencies,
   type FiringSettings,
   type FiringPlan,
@@ -30,3 +31,15 @@ export {
   type StoredSchedule,
   type RunMode,
 } from './store.ts';
+export {
+  listScheduledRuns,
+  findScheduledRun,
+  markRunRead,
+  rerunScheduledRun,
+  scheduleRunsPage,
+  commandNameOf,
+  type ScheduledRun,
+  type ScheduledRunFilter,
+  type RunPage,
+  type RunPageRequest,
+} from './scheduled-runs.ts';

@@ -9,6 +9,7 @@ import { reportRoutes } from './reports.ts';
 import { savedReportRoutes } from './saved-reports.ts';
 import { stripeV1Routes } from './stripe-v1.ts';
 import { memberRoutes } from './members.ts';
+import { scheduleRoutes } from './schedules.ts';
 
 const healthRoute = defineRoute({
   method: 'get',
@@ -48,6 +49,7 @@ export const apiRoutes: readonly Route[] = [
   ...stripeV1Routes,
   ...airplaneRoutes,
   ...memberRoutes,
+  ...scheduleRoutes,
 ];
 
 /** The API's OpenAPI 3.1 document. */
