@@ -422,6 +422,20 @@ describe('real responses match the document', () => {
       headers: json,
     });
     const memberId = (member.body as { id: string }).id;
+    // Schedules get their own command and subscriber: the ones above are deleted on the way.
+    const command = await call('POST', '/v1/reports/saved', {
+      body: JSON.stringify({ name: 'Every operation, scheduled', query: savedQuery }),
+      headers: json,
+    });
+    const commandId = (command.body as { id: string }).id;
+    const subscriber = await call('POST', '/v1/members', {
+      body: JSON.stringify({ email: 'every-operation-subscriber@example.com' }),
+      headers: json,
+    });
+    const subscriberId = (subscriber.body as { id: string }).id;
+    const org = fixture.teamId;
+    let scheduleId = '';
+    let scheduledRunId = '';
     const examples: Record<string, () => Promise<{ status: number }>> = {
       getHealth: () => call('GET', '/healthz'),
       getOpenApiDocument: () => call('GET', '/openapi.json'),
@@ -448,6 +462,29 @@ describe('real responses match the document', () => {
       updateMember: () =>
         call('PATCH', `/v1/members/${memberId}`, { body: '{"data_scope":{"currency":["eur","usd"]}}', headers: json }),
       deleteMember: () => call('DELETE', `/v1/members/${memberId}`),
+      createSchedule: async () => {
+        const created = await call('POST', `/commands/${commandId}/schedules`, {
+          body: JSON.stringify({ organization_id: org, cron_expression: '0 7 * * 1-5', timezone: 'Europe/Berlin', name: 'Weekdays', subscriber_user_ids: [subscriberId] }),
+          headers: json,
+        });
+        scheduleId = (created.body as { id: string }).id;
+        return created;
+      },
+      listCommandSchedules: () => call('GET', `/commands/${commandId}/schedules?organization_id=${org}`),
+      getSchedule: () => call('GET', `/schedules/${scheduleId}?organization_id=${org}`),
+      updateSchedule: () =>
+        call('PUT', `/schedules/${scheduleId}`, { body: JSON.stringify({ organization_id: org, cron_expression: '30 6 * * *' }), headers: json }),
+      triggerSchedule: async () => {
+        const fired = await call('POST', `/schedules/${scheduleId}/trigger`, { body: JSON.stringify({ organization_id: org }), headers: json });
+        scheduledRunId = (fired.body as { runs: { id: string }[] }).runs[0]!.id;
+        return fired;
+      },
+      listScheduleRuns: () => call('GET', `/reports/schedules/${scheduleId}/runs?organization_id=${org}&limit=20`),
+      listCommandRuns: () => call('GET', `/reports/runs?organization_id=${org}&user_id=${subscriberId}&is_read=false`),
+      getCommandRun: () => call('GET', `/reports/runs/${scheduledRunId}?organization_id=${org}`),
+      markCommandRunRead: () => call('POST', `/reports/runs/${scheduledRunId}/read`, { body: JSON.stringify({ organization_id: org }), headers: json }),
+      rerunCommandRun: () => call('POST', `/reports/runs/${scheduledRunId}/rerun`, { body: JSON.stringify({ organization_id: org }), headers: json }),
+      deleteSchedule: () => call('DELETE', `/schedules/${scheduleId}?organization_id=${org}`),
     };
     const documented = Object.values(document.paths).flatMap((operations) =>
       Object.values(operations).map((operation) => operation.operationId),
