@@ -1,7 +1,8 @@
 export { parseCron, matchesDay, type CronSchedule } from './cron.ts';
-export { checkTimeZone, offsetAt, wallClockAt } from './time-zone.ts';
+// Zones are validated and computed by @reportrun/reports, which owns them for reports and schedules alike.
+export { checkTimeZone, offsetAt, wallClockAt, InvalidTimeZone } from '@reportrun/reports';
 export { zonedCron, nextFiring, nextFirings, firingsBetween, type ZonedCron } from './firing.ts';
-export { InvalidCronExpression, InvalidTimeZone } from './errors.ts';
+export { InvalidCronExpression } from './errors.ts';
 export {
   planFiring,
   fireDueSchedules,
