@@ -196,6 +196,9 @@ async function executeRun(deps: ProcessorDependencies, attempt: Attempt, signal:
         attempt.uploadStarted = true;
       },
       onProgress: ({ rows, bytes }) => progress.update({ stage: 'uploading', rows, bytes }),
+      // heyhumm's run view shows the totals in a scheduled run's summary; other runs skip the
+      // extra aggregate and summarize rows and size only.
+      measureTotals: attempt.run.scheduleId !== null,
     });
   } finally {
     // The outcome is written after the last progress write, never overtaken by it.

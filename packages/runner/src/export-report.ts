@@ -30,6 +30,11 @@ export interface ExportReportInput {
    * bytes produced for storage so far (after compression). Keep it cheap; throttle writes.
    */
   onProgress?: (progress: ExportProgress) => void;
+  /**
+   * Also read the report's measure totals per currency (`ExportedFile.totals`): one more
+   * aggregate over the rows, so only for runs whose summary shows them (scheduled runs).
+   */
+  measureTotals?: boolean;
 }
 
 export interface ExportedFile {
@@ -134,7 +139,7 @@ export async function exportReport(input: ExportReportInput): Promise<ExportedFi
     }
     // The extra shards read in this transaction's snapshot; their transactions end with it.
     await sharded?.close(false);
-    const totals = await readTotals(client, input.compiled);
+    const totals = input.measureTotals ? await readTotals(client, input.compiled) : null;
     await client.query('COMMIT');
     return { size, rows: sharded ? sharded.rows() : single!.rowCount, ...(totals ? { totals } : {}) };
   } catch (error) {
