@@ -34,6 +34,7 @@ export {
 } from './store.ts';
 export {
   listScheduledRuns,
+  scheduledRunsByIds,
   findScheduledRun,
   markRunRead,
   rerunScheduledRun,

@@ -63,6 +63,15 @@ export async function listScheduledRuns(prisma: PrismaClient, scope: ScheduleSco
   return { runs, total };
 }
 
+/** The team's scheduled runs with these ids, newest first (a firing's, however many). */
+export async function scheduledRunsByIds(prisma: PrismaClient, scope: ScheduleScope, ids: readonly string[]): Promise<ScheduledRun[]> {
+  return prisma.reportRun.findMany({
+    where: { id: { in: [...ids] }, teamId: scope.teamId, livemode: scope.livemode, scheduleId: { not: null } },
+    include: runInclude,
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+  });
+}
+
 /** A scheduled run of the team with the schedule that made it (deleted schedules included). */
 export async function findScheduledRun(
   prisma: PrismaClient,

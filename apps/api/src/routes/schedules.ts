@@ -30,6 +30,7 @@ import {
   listScheduledRuns,
   markRunRead,
   rerunScheduledRun,
+  scheduledRunsByIds,
   slotHistory,
   triggerSchedule,
   updateSchedule,
@@ -194,12 +195,12 @@ export const triggerScheduleRoute = defineRoute({
     await requireSchedule(deps, scope, id);
     const fired = await triggerSchedule(deps, firingSettingsFrom(deps.config), id.toLowerCase());
     if (!fired) throw new ResourceNotFound('schedule', id);
-    const { runs } = await listScheduledRuns(deps.prisma, scope, { scheduleId: fired.scheduleId, limit: 100, offset: 0 });
+    const runs = await scheduledRunsByIds(deps.prisma, scope, fired.runIds);
     return {
       schedule_id: fired.scheduleId,
       scheduled_at: fired.scheduledAt.toISOString(),
       thread_id: fired.threadId,
-      runs: runs.filter((run) => fired.runIds.includes(run.id)).map((run) => toCommandRun(run)),
+      runs: runs.map((run) => toCommandRun(run)),
     };
   },
 });
