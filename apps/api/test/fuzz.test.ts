@@ -259,7 +259,18 @@ const validBodies: Record<string, unknown> = {
   createWebhookEndpoint: { url: 'https://hooks.example.com/reportrun', enabled_events: ['*'], description: 'Fuzzed' },
   updateWebhookEndpoint: { enabled_events: ['report_run.failed'], description: 'Renamed' },
   resendEvent: {},
+  // heyhumm's routes name the organization; these are completed once the team exists.
+  createSchedule: { cron_expression: '0 7 * * 1-5', timezone: 'Europe/Berlin', name: 'Fuzzed', run_mode: 'per_subscriber', misfire_grace_seconds: 60 },
+  updateSchedule: { cron_expression: '30 6 * * *', timezone: 'America/New_York', enabled: true, name: 'Fuzzed again' },
+  triggerSchedule: {},
+  markCommandRunRead: {},
+  rerunCommandRun: {},
 };
+
+/** Query parameters each operation needs to succeed (heyhumm's `organization_id`). */
+const validQueries: Record<string, [string, string][]> = {};
+const organizationQuery = ['listCommandSchedules', 'getSchedule', 'deleteSchedule', 'listScheduleRuns', 'listCommandRuns', 'getCommandRun'];
+const organizationBody = ['createSchedule', 'updateSchedule', 'triggerSchedule', 'markCommandRunRead', 'rerunCommandRun'];
 
 /** A valid value for each path parameter, by operation: a real object of the key's team. */
 const validPathValues: Record<string, string> = {
@@ -282,6 +293,16 @@ const validPathValues: Record<string, string> = {
   updateWebhookEndpoint: '{{webhookEndpointId}}',
   deleteWebhookEndpoint: '{{webhookEndpointId}}',
   listWebhookDeliveries: '{{webhookEndpointId}}',
+  createSchedule: '{{savedReportId}}',
+  listCommandSchedules: '{{savedReportId}}',
+  getSchedule: '{{scheduleId}}',
+  updateSchedule: '{{scheduleId}}',
+  deleteSchedule: '{{scheduleId}}',
+  triggerSchedule: '{{scheduleId}}',
+  listScheduleRuns: '{{scheduleId}}',
+  getCommandRun: '{{scheduledRunId}}',
+  markCommandRunRead: '{{scheduledRunId}}',
+  rerunCommandRun: '{{scheduledRunId}}',
 };
 
 async function createFixtureRun(key: string): Promise<string> {
@@ -348,6 +369,27 @@ async function createFixtureSavedReport(key: string): Promise<string> {
   return ((await response.json()) as { id: string }).id;
 }
 
+/** A schedule of the key's team with one subscriber, and the run its trigger made. */
+async function createFixtureSchedule(key: string, organizationId: string, savedReportId: string, subscriberId: string): Promise<{ scheduleId: string; runId: string }> {
+  const send = (path: string, body: unknown) =>
+    fetch(`${fixture.api.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const created = await send(`/commands/${savedReportId}/schedules`, {
+    organization_id: organizationId,
+    cron_expression: '0 0 1 1 *',
+    name: 'Fuzz fixture',
+    subscriber_user_ids: [subscriberId],
+  });
+  expect(created.status, await created.clone().text()).toBe(201);
+  const scheduleId = ((await created.json()) as { id: string }).id;
+  const fired = await send(`/schedules/${scheduleId}/trigger`, { organization_id: organizationId });
+  expect(fired.status, await fired.clone().text()).toBe(200);
+  return { scheduleId, runId: ((await fired.json()) as { runs: { id: string }[] }).runs[0]!.id };
+}
+
 beforeAll(async () => {
   document = (await (await fetch(`${fixture.api.url}/openapi.json`)).json()) as OpenApiDocument;
   fixtures.runId = await createFixtureRun(fixture.apiKey);
@@ -360,6 +402,14 @@ beforeAll(async () => {
   fixtures.otherTeamApiKeyId = await createFixtureApiKey(fixture.otherTeamKey);
   fixtures.eventId = await createFixtureEvent(fixture.apiKey);
   fixtures.webhookEndpointId = await createFixtureWebhookEndpoint(fixture.apiKey);
+  // Subscribers of the schedule fixtures: never the member the fuzz deletes.
+  fixtures.subscriberId = await createFixtureMember(fixture.apiKey);
+  const ours = await createFixtureSchedule(fixture.apiKey, fixture.teamId, fixtures.savedReportId, fixtures.subscriberId);
+  const theirs = await createFixtureSchedule(fixture.otherTeamKey, fixture.otherTeamId, fixtures.otherTeamSavedReportId, await createFixtureMember(fixture.otherTeamKey));
+  Object.assign(fixtures, { scheduleId: ours.scheduleId, scheduledRunId: ours.runId, otherTeamScheduleId: theirs.scheduleId, otherTeamScheduledRunId: theirs.runId });
+  for (const operationId of organizationQuery) validQueries[operationId] = [['organization_id', encodeURIComponent(fixture.teamId)]];
+  for (const operationId of organizationBody) validBodies[operationId] = { organization_id: fixture.teamId, ...(validBodies[operationId] as object) };
+  (validBodies.createSchedule as Record<string, unknown>).subscriber_user_ids = [fixtures.subscriberId];
 });
 
 function resolve(schema: Schema | undefined): Schema {
@@ -476,7 +526,7 @@ function requestsFor(path: string, method: string, operation: Operation, rng: Ra
     const pathValue = options.pathValue ?? validPathValues[operation.operationId] ?? 'x';
     let url = path;
     for (const parameter of pathParams) url = url.replace(`{${parameter.name}}`, pathValue);
-    url += encodeQuery(options.query ?? []);
+    url += encodeQuery(options.query ?? validQueries[operation.operationId] ?? []);
     const headers: Record<string, string> = { ...auth, ...options.headers };
     let body: string | Uint8Array | undefined = options.rawBody;
     if (body === undefined && options.body !== undefined) body = JSON.stringify(options.body);
@@ -495,7 +545,18 @@ function requestsFor(path: string, method: string, operation: Operation, rng: Ra
     }
   }
   if (pathParams.length > 0) {
-    requests.push(build("another team's object", { pathValue: path.includes('saved') ? '{{otherTeamSavedReportId}}' : path.includes('members') ? '{{otherTeamMemberId}}' : path.includes('api_keys') ? '{{otherTeamApiKeyId}}' : '{{otherTeamRunId}}' }));
+    const othersObject = path.includes('saved') || path.includes('/commands/')
+      ? '{{otherTeamSavedReportId}}'
+      : path.includes('members')
+        ? '{{otherTeamMemberId}}'
+        : path.includes('api_keys')
+          ? '{{otherTeamApiKeyId}}'
+        : path.includes('schedules')
+          ? '{{otherTeamScheduleId}}'
+          : path.startsWith('/reports/runs')
+            ? '{{otherTeamScheduledRunId}}'
+            : '{{otherTeamRunId}}';
+    requests.push(build("another team's object", { pathValue: othersObject }));
   }
 
   const validQuery = (): [string, string][] =>
@@ -617,6 +678,10 @@ describe('fuzzing every operation of /openapi.json', () => {
       if (request.operationId === 'deleteMember' && response.ok) fixtures.memberId = await createFixtureMember(fixture.apiKey);
       if (request.operationId === 'deleteApiKey' && response.ok) fixtures.apiKeyId = await createFixtureApiKey(fixture.apiKey);
       if (request.operationId === 'deleteWebhookEndpoint' && response.ok) fixtures.webhookEndpointId = await createFixtureWebhookEndpoint(fixture.apiKey);
+      if (request.operationId === 'deleteSchedule' && response.ok) {
+        const replacement = await createFixtureSchedule(fixture.apiKey, fixture.teamId, fixtures.savedReportId!, fixtures.subscriberId!);
+        Object.assign(fixtures, { scheduleId: replacement.scheduleId, scheduledRunId: replacement.runId });
+      }
       if (request.operationId === 'cancelReportRun' && response.ok) fixtures.runId = await createFixtureRun(fixture.apiKey);
     };
 

@@ -438,6 +438,20 @@ describe('real responses match the document', () => {
     const endedRun = await createRun();
     await call('POST', `/v2/reporting/report_runs/${endedRun.id}/cancel`);
     const eventId = ((await call('GET', '/v1/events?limit=1')).body as { data: { id: string }[] }).data[0]!.id;
+    // Schedules get their own command and subscriber: the ones above are deleted on the way.
+    const command = await call('POST', '/v1/reports/saved', {
+      body: JSON.stringify({ name: 'Every operation, scheduled', query: savedQuery }),
+      headers: json,
+    });
+    const commandId = (command.body as { id: string }).id;
+    const subscriber = await call('POST', '/v1/members', {
+      body: JSON.stringify({ email: 'every-operation-subscriber@example.com' }),
+      headers: json,
+    });
+    const subscriberId = (subscriber.body as { id: string }).id;
+    const org = fixture.teamId;
+    let scheduleId = '';
+    let scheduledRunId = '';
     const examples: Record<string, () => Promise<{ status: number }>> = {
       getHealth: () => call('GET', '/healthz'),
       getLiveness: () => call('GET', '/livez'),
@@ -479,6 +493,29 @@ describe('real responses match the document', () => {
       resendEvent: () => call('POST', `/v1/events/${eventId}/resend`, { body: '{}', headers: json }),
       listWebhookDeliveries: () => call('GET', `/v1/webhook_endpoints/${webhookEndpointId}/deliveries`),
       deleteWebhookEndpoint: () => call('DELETE', `/v1/webhook_endpoints/${webhookEndpointId}`),
+      createSchedule: async () => {
+        const created = await call('POST', `/commands/${commandId}/schedules`, {
+          body: JSON.stringify({ organization_id: org, cron_expression: '0 7 * * 1-5', timezone: 'Europe/Berlin', name: 'Weekdays', subscriber_user_ids: [subscriberId] }),
+          headers: json,
+        });
+        scheduleId = (created.body as { id: string }).id;
+        return created;
+      },
+      listCommandSchedules: () => call('GET', `/commands/${commandId}/schedules?organization_id=${org}`),
+      getSchedule: () => call('GET', `/schedules/${scheduleId}?organization_id=${org}`),
+      updateSchedule: () =>
+        call('PUT', `/schedules/${scheduleId}`, { body: JSON.stringify({ organization_id: org, cron_expression: '30 6 * * *' }), headers: json }),
+      triggerSchedule: async () => {
+        const fired = await call('POST', `/schedules/${scheduleId}/trigger`, { body: JSON.stringify({ organization_id: org }), headers: json });
+        scheduledRunId = (fired.body as { runs: { id: string }[] }).runs[0]!.id;
+        return fired;
+      },
+      listScheduleRuns: () => call('GET', `/reports/schedules/${scheduleId}/runs?organization_id=${org}&limit=20`),
+      listCommandRuns: () => call('GET', `/reports/runs?organization_id=${org}&user_id=${subscriberId}&is_read=false`),
+      getCommandRun: () => call('GET', `/reports/runs/${scheduledRunId}?organization_id=${org}`),
+      markCommandRunRead: () => call('POST', `/reports/runs/${scheduledRunId}/read`, { body: JSON.stringify({ organization_id: org }), headers: json }),
+      rerunCommandRun: () => call('POST', `/reports/runs/${scheduledRunId}/rerun`, { body: JSON.stringify({ organization_id: org }), headers: json }),
+      deleteSchedule: () => call('DELETE', `/schedules/${scheduleId}?organization_id=${org}`),
     };
     const documented = Object.values(document.paths).flatMap((operations) =>
       Object.values(operations).map((operation) => operation.operationId),

@@ -2,7 +2,7 @@ import type { Config, Logger } from '@reportrun/config';
 import { createDatabase, deleteExpiredIdempotencyKeys, listStorageZones, type PrismaClient } from '@reportrun/db';
 import { createMetrics, createReadiness, type Readiness, type ReportRunMetrics } from '@reportrun/observability';
 import { createRedisConnection, createReportRunQueue, readQueueDepth } from '@reportrun/queue';
-import { fireDueSchedules, type FiringSettings } from '@reportrun/schedules';
+import { fireDueSchedules, firingSettingsFrom } from '@reportrun/schedules';
 import { openStorageZones } from '@reportrun/runner';
 import { signResultDownload, toReportRunResource } from '@reportrun/status';
 import { checkBucket, createStorageFromConfig, type Storage, type StorageZones } from '@reportrun/storage';
@@ -39,10 +39,7 @@ export function retentionSettingsFrom(config: Config): RetentionSettings {
   return { retentionSeconds: config.RESULT_RETENTION_SECONDS };
 }
 
-export function firingSettingsFrom(config: Config): FiringSettings {
-  // A scheduled run runs a saved report, whose default time limit is 10 minutes.
-  return { runTimeoutSeconds: Math.min(600, config.RUN_TIMEOUT_SECONDS_MAX) };
-}
+export { firingSettingsFrom };
 
 export function webhookSenderSettingsFrom(config: Config): SenderSettings {
   return {

@@ -6,7 +6,7 @@ import type { PrismaClient, ReportRun } from '@reportrun/db';
 import { reportRunJobSchema, type ReportRunJob } from '@reportrun/queue';
 import { resultFileFormats } from '@reportrun/reports';
 import type { ReportRunMetrics, RunOutcome } from '@reportrun/observability';
-import { classifyFailure, compileRunTarget, exportReport, isSavedReportId, resolveRunTarget, type ExportedFile } from '@reportrun/runner';
+import { classifyFailure, compileRunTarget, exportReport, isSavedReportId, resolveRunTarget, summarizeResult, type ExportedFile } from '@reportrun/runner';
 import {
   createProgressRecorder,
   failAttempt,
@@ -220,6 +220,9 @@ async function executeRun(deps: ProcessorDependencies, attempt: Attempt, signal:
         attempt.uploadStarted = true;
       },
       onProgress: ({ rows, bytes }) => progress.update({ stage: 'uploading', rows, bytes }),
+      // heyhumm's run view shows the totals in a scheduled run's summary; other runs skip the
+      // extra aggregate and summarize rows and size only.
+      measureTotals: attempt.run.scheduleId !== null,
     });
   } finally {
     // The outcome is written after the last progress write, never overtaken by it.
@@ -231,7 +234,13 @@ async function settleSuccess(deps: ProcessorDependencies, attempt: Attempt, file
   const succeeded = await succeedAttempt(
     deps.prisma,
     attempt.lease,
-    { contentType: attempt.compress ? 'zip' : attempt.format, objectKey: attempt.objectKey, size: file.size, rows: file.rows },
+    {
+      contentType: attempt.compress ? 'zip' : attempt.format,
+      objectKey: attempt.objectKey,
+      size: file.size,
+      rows: file.rows,
+      summary: summarizeResult(file),
+    },
     { resultRetentionSeconds: deps.config.RESULT_RETENTION_SECONDS },
   );
   if (!succeeded) {

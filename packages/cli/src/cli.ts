@@ -6,6 +6,7 @@ import type { ReportRunResource } from '@reportrun/core';
 import { callApi, followRun, runPath, type ApiConfig } from './api-client.ts';
 import { CliError, exitCodes, type ExitCode } from './exit-codes.ts';
 import { createProgressView, formatBytes } from './progress-view.ts';
+import { runTeamCommand, teamCommands } from './team-commands.ts';
 
 export const usage = `Usage: reportrun <command> [options]
 
@@ -19,12 +20,24 @@ Commands:
   runs cancel ID                             cancel a running run
   reports list                               the report catalog
   reports get ID                             one report and its parameters
+  members list [--limit N]                   the team's members and their data scopes
+  members create --email E [--scope field=v1,v2]...
+  members get ID | members delete ID
+  members update ID [--email E] [--scope field=v1,v2]...   (--scope replaces the whole scope)
+  schedules list --command ID                a command's (saved report's) schedules
+  schedules create --command ID --cron EXPR [--timezone ZONE] [--name N]
+              [--mode per_subscriber|once_and_distribute] [--subscriber MEMBER_ID]...
+              [--disable] [--misfire-grace SECONDS]
+  schedules get ID | schedules delete ID | schedules trigger ID
+  schedules update ID [--cron EXPR] [--timezone ZONE] [--name N] [--mode M]
+              [--subscriber MEMBER_ID]... [--enable|--disable] [--misfire-grace SECONDS]
   keys                                       API keys: not in the API; use 'pnpm keys' on the server
 
 Options:
   --api-url URL   the API (or REPORTRUN_API_URL; default http://127.0.0.1:3000)
   --key KEY       the API key (or REPORTRUN_API_KEY)
   --json          print the API's JSON on stdout, for scripts
+  --org ID        the organization (team id) schedules belong to (or REPORTRUN_ORGANIZATION_ID)
   -h, --help      this text
 
 Exit status: 0 done (run succeeded), 1 run failed, 2 run canceled, 64 bad usage,
@@ -45,6 +58,18 @@ const options = {
   limit: { type: 'string' },
   timeout: { type: 'string' },
   status: { type: 'string' },
+  email: { type: 'string' },
+  scope: { type: 'string', multiple: true },
+  org: { type: 'string' },
+  command: { type: 'string' },
+  cron: { type: 'string' },
+  timezone: { type: 'string' },
+  name: { type: 'string' },
+  mode: { type: 'string' },
+  subscriber: { type: 'string', multiple: true },
+  enable: { type: 'boolean', default: false },
+  disable: { type: 'boolean', default: false },
+  'misfire-grace': { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 type Values = ReturnType<typeof parseCommandLine>['values'];
@@ -91,7 +116,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<ExitCode> {
     );
   }
   const command = [noun, verb].filter(Boolean).join(' ');
-  if (!commands.has(command)) throw new CliError(`unknown command: ${command}`, exitCodes.usage);
+  if (!commands.has(command) && !teamCommands.has(command)) throw new CliError(`unknown command: ${command}`, exitCodes.usage);
   const config = apiConfigOf(values, io.env);
   const print = (value: unknown, human: () => string) => io.stdout.write(values.json ? `${JSON.stringify(value, null, 2)}\n` : human());
   const single = (what: string) => {
@@ -99,6 +124,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<ExitCode> {
     return rest[0]!;
   };
 
+  if (teamCommands.has(command)) return runTeamCommand(command, { config, values, env: io.env, rest, print });
   if (noun === 'runs' && verb === 'create') {
     if (rest.length > 0) throw new CliError(`unexpected argument: ${rest[0]}`, exitCodes.usage);
     const run = await callApi<ReportRunResource>(config, 'POST', 'v2/reporting/report_runs', createBodyOf(values));

@@ -40,6 +40,15 @@ export const apiPaths = {
   webhookEndpoints: '/v1/webhook_endpoints',
   webhookEndpoint: '/v1/webhook_endpoints/{id}',
   webhookEndpointDeliveries: '/v1/webhook_endpoints/{id}/deliveries',
+  // heyhumm's schedule and scheduled-run API.
+  commandSchedules: '/commands/{command_id}/schedules',
+  schedule: '/schedules/{schedule_id}',
+  scheduleTrigger: '/schedules/{schedule_id}/trigger',
+  scheduleRuns: '/reports/schedules/{schedule_id}/runs',
+  commandRuns: '/reports/runs',
+  commandRun: '/reports/runs/{run_id}',
+  commandRunRead: '/reports/runs/{run_id}/read',
+  commandRunRerun: '/reports/runs/{run_id}/rerun',
 } as const;
 
 export type ApiPath = (typeof apiPaths)[keyof typeof apiPaths];

@@ -198,6 +198,11 @@ export const problemCatalog: Readonly<Record<string, ProblemCodePage>> = {
     'No saved report (command) with this id exists for your team and mode.',
     'List your saved reports with `GET /v1/reports/saved`; a command id is a saved report id.',
   ),
+  schedule_not_found: request(
+    'Schedule not found',
+    'No schedule with this id exists for your team and mode (a deleted schedule is not found either).',
+    'List a command’s schedules with `GET /commands/{command_id}/schedules?organization_id=…`.',
+  ),
   cron_expression_invalid: request(
     'Invalid cron expression',
     'The cron expression does not parse, or can never fire (such as `0 0 30 2 *`, February 30th).',

@@ -17,6 +17,18 @@ export interface CompiledReport {
   columns: string[];
   /** Present when the report can be exported in ranges of its leading ordering key. */
   shard?: ShardQueries;
+  /** Present when the report has a currency column and measures: their totals per currency. */
+  totals?: TotalsQuery;
+}
+
+/**
+ * One aggregate over the report's own rows (same conditions, same bound settings, no ORDER BY),
+ * run in the export's snapshot after the file is written: rows `currency` and one decimal
+ * string per measure, named as the measures are, ordered by currency.
+ */
+export interface TotalsQuery {
+  sql: string;
+  measures: string[];
 }
 
 /**
@@ -88,6 +100,14 @@ export function compileReportSql(
     format: options.format,
     columns: columns.map((column) => column.name),
   };
+  const measures = columns.filter((column) => column.kind === 'measure' && column.type === 'decimal');
+  if (measures.length > 0 && columns.some((column) => column.name === 'currency')) {
+    const sums = measures.map((column) => `sum(r."${column.name}"::numeric)::text AS "${column.name}"`).join(', ');
+    compiled.totals = {
+      sql: `SELECT r."currency"::text AS currency, ${sums}\nFROM (SELECT\n  ${select}\nFROM ${source.from}${where}) AS r\nGROUP BY 1 ORDER BY 1`,
+      measures: measures.map((column) => column.name),
+    };
+  }
   if (source.shardKey) {
     const key = source.shardKey;
     const range = [

@@ -8,10 +8,11 @@ export {
   type CompiledReport,
   type CompileOptions,
   type ShardQueries,
+  type TotalsQuery,
 } from './compile.ts';
 export { copyStatementSql, resultFileFormats } from './result-format.ts';
 export { neutraliseFormulaSql, formulaTriggerCharacters } from './formula-escape.ts';
-export { resolveTimeZone } from './time-zone.ts';
+export { resolveTimeZone, checkTimeZone, offsetAt, wallClockAt, InvalidTimeZone } from './time-zone.ts';
 export { scopingFields, validateDataScope, scopeConditions, type ScopingField } from './data-scope.ts';
 export { resolveTimeRange, type ResolvedTimeRange } from './relative-time-range.ts';
 export {

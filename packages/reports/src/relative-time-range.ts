@@ -1,4 +1,5 @@
 import type { RelativeTimeRange } from '@reportrun/core';
+import { wallClockAt } from './time-zone.ts';
 
 /** A resolved period: instants in [from, to). */
 export interface ResolvedTimeRange {
@@ -8,36 +9,6 @@ export interface ResolvedTimeRange {
 
 const hourMs = 3_600_000;
 const dayMs = 24 * hourMs;
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, formatter);
-  }
-  return formatter;
-}
-
-/** The wall-clock reading of `instant` in the zone, written as if it were UTC milliseconds. */
-function wallClock(instant: number, timeZone: string): number {
-  const parts: Record<string, number> = {};
-  for (const part of formatterFor(timeZone).formatToParts(new Date(instant))) {
-    if (part.type !== 'literal') parts[part.type] = Number(part.value);
-  }
-  const wall = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
-  return wall + (((instant % 1000) + 1000) % 1000);
-}
-
 /**
  * The first instant at which the zone's clocks read the start of this calendar day (or later:
  * where a day starts inside a DST gap, the first instant after it). The wall clock only moves
@@ -51,7 +22,7 @@ function startOfLocalDay(year: number, month: number, day: number, timeZone: str
   let high = (target + 30 * hourMs) / 1000; // and after it here
   while (high - low > 1) {
     const middle = Math.floor((low + high) / 2);
-    if (wallClock(middle * 1000, timeZone) >= target) high = middle;
+    if (wallClockAt(timeZone, middle * 1000) >= target) high = middle;
     else low = middle;
   }
   // `high` is the first second whose clock reads the target day.
@@ -67,7 +38,7 @@ interface LocalDate {
 }
 
 function localDate(instant: number, timeZone: string): LocalDate {
-  const wall = new Date(wallClock(instant, timeZone));
+  const wall = new Date(wallClockAt(timeZone, instant));
   return {
     year: wall.getUTCFullYear(),
     month: wall.getUTCMonth() + 1,

@@ -5,6 +5,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import { bindSettingsSql, copyStatementSql, resultFileFormats, type CompiledReport } from '@reportrun/reports';
 import { uploadStream, type Storage } from '@reportrun/storage';
 import { beginReadOnlySnapshot } from './read-only-snapshot.ts';
+import { readTotals, type MeasureTotals } from './run-summary.ts';
 import { observeChunks, recordCounterFor, type ExportProgress } from './export-progress.ts';
 import { openShardedCopy, type ShardedCopy, type ShardSettings } from './sharded-copy.ts';
 import { sharedDeflatePool, zipEntryStream, zipLevel } from './zip/index.ts';
@@ -29,11 +30,18 @@ export interface ExportReportInput {
    * bytes produced for storage so far (after compression). Keep it cheap; throttle writes.
    */
   onProgress?: (progress: ExportProgress) => void;
+  /**
+   * Also read the report's measure totals per currency (`ExportedFile.totals`): one more
+   * aggregate over the rows, so only for runs whose summary shows them (scheduled runs).
+   */
+  measureTotals?: boolean;
 }
 
 export interface ExportedFile {
   size: number;
   rows: number;
+  /** The report's measure totals per currency, when it has both (see `TotalsQuery`). */
+  totals?: MeasureTotals;
 }
 
 /**
@@ -131,8 +139,9 @@ export async function exportReport(input: ExportReportInput): Promise<ExportedFi
     }
     // The extra shards read in this transaction's snapshot; their transactions end with it.
     await sharded?.close(false);
+    const totals = input.measureTotals ? await readTotals(client, input.compiled) : null;
     await client.query('COMMIT');
-    return { size, rows: sharded ? sharded.rows() : single!.rowCount };
+    return { size, rows: sharded ? sharded.rows() : single!.rowCount, ...(totals ? { totals } : {}) };
   } catch (error) {
     clientBroken = true;
     throw error;

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '@reportrun/config';
+import type { Config, Logger } from '@reportrun/config';
 import type { Prisma, PrismaClient, Schedule, ScheduleSubscriber } from '@reportrun/db';
 import { commonScope, findTeamMembers } from '@reportrun/members';
 import { enqueueReportRun, type ReportRunQueue } from '@reportrun/queue';
+import { DomainError } from '@reportrun/core';
+import { resolveRunTarget, runRecordOf } from '@reportrun/runner';
 import { createReportRun } from '@reportrun/status';
 import { firingsBetween, nextFiring, zonedCron, type ZonedCron } from './firing.ts';
 
@@ -27,6 +29,11 @@ export interface FiringSettings {
   runTimeoutSeconds: number;
   /** Schedules fired per pass at most; the next pass takes the rest. */
   batchSize?: number;
+}
+
+/** A scheduled run runs a saved report, whose default time limit is 10 minutes. */
+export function firingSettingsFrom(config: Pick<Config, 'RUN_TIMEOUT_SECONDS_MAX'>): FiringSettings {
+  return { runTimeoutSeconds: Math.min(600, config.RUN_TIMEOUT_SECONDS_MAX) };
 }
 
 export type SlotKind = 'cron' | 'catch_up' | 'manual';
@@ -239,10 +246,7 @@ async function recordFiring(
     skipDuplicates: true,
   });
   if (count === 0) return null;
-  const report = await tx.report.findFirst({
-    where: { id: schedule.commandId, teamId: schedule.organizationId, livemode: schedule.livemode },
-    select: { name: true },
-  });
+  const record = await commandRecord(tx, schedule, scheduledAt);
   // findTeamMembers reads only `member`, which a transaction's client has as the client does.
   const members = await findTeamMembers(
     tx as unknown as PrismaClient,
@@ -254,10 +258,8 @@ async function recordFiring(
     teamId: schedule.organizationId,
     livemode: schedule.livemode,
     reportId: schedule.commandId,
-    // A deleted command still makes its runs, which the worker fails as report_not_found:
-    // a schedule that cannot run says so rather than going quiet.
-    reportName: report?.name ?? schedule.commandId,
-    reportParameters: {},
+    reportName: record.reportName,
+    reportParameters: record.reportParameters,
     resultOptions: {},
     timeoutSeconds: settings.runTimeoutSeconds,
     createdBy: `schedule:${schedule.id}`,
@@ -281,6 +283,33 @@ async function recordFiring(
     runIds.push(run.id);
   }
   return { scheduleId: schedule.id, slotId, scheduledAt, threadId, kind, runIds };
+}
+
+/**
+ * What the slot's runs record of their command: its name and parameters, with a relative time
+ * range resolved at the slot's instant in the schedule's zone ("yesterday" in Europe/Berlin is
+ * the Berlin day). A command deleted or no longer valid still makes its runs, with no
+ * parameters, and the worker fails them saying why: a schedule that cannot run says so rather
+ * than going quiet.
+ */
+async function commandRecord(
+  tx: Transaction,
+  schedule: Schedule,
+  scheduledAt: Date,
+): Promise<{ reportName: string; reportParameters: Record<string, string | string[]> }> {
+  try {
+    // resolveRunTarget reads only `report`, which a transaction's client has as the client does.
+    const target = await resolveRunTarget(tx as unknown as PrismaClient, {
+      reportId: schedule.commandId,
+      teamId: schedule.organizationId,
+      livemode: schedule.livemode,
+    });
+    const record = runRecordOf(target, { at: scheduledAt, timeZone: schedule.timezone });
+    return { reportName: record.reportName, reportParameters: record.reportParameters };
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    return { reportName: schedule.commandId, reportParameters: {} };
+  }
 }
 
 /** After the commit. A job that cannot be added now is added by the reconciler later. */

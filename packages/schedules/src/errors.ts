@@ -13,12 +13,3 @@ export class InvalidCronExpression extends DomainError {
     });
   }
 }
-
-export class InvalidTimeZone extends DomainError {
-  constructor(timeZone: string, why: string) {
-    super('timezone_invalid', 400, 'Invalid time zone', {
-      detail: `The time zone '${timeZone}' is not valid: ${why}.`,
-      extensions: { param: 'timezone' },
-    });
-  }
-}

@@ -1,5 +1,5 @@
 import { matchesDay, parseCron, type CronSchedule } from './cron.ts';
-import { checkTimeZone, offsetAt } from './time-zone.ts';
+import { checkTimeZone, offsetAt } from '@reportrun/reports';
 
 /**
  * When a schedule fires: its cron fields read on the wall clock of its time zone, with Vixie

@@ -126,6 +126,8 @@ export async function succeedAttempt(
       fileObjectKey: file.objectKey,
       fileSize: BigInt(file.size),
       fileRows: BigInt(file.rows),
+      // Written with the result under the same fence: a run that shows a summary has its file.
+      summary: file.summary ?? null,
       ...released,
     },
   }));

@@ -22,6 +22,8 @@ export interface NewReportRun {
   scheduleId?: string | null;
   slotId?: string | null;
   threadId?: string | null;
+  /** A re-run: the run it repeats. */
+  sourceRunId?: string | null;
 }
 
 /**

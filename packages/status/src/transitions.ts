@@ -17,6 +17,8 @@ export interface RunFile {
   objectKey: string;
   size: number;
   rows: number;
+  /** The short text a succeeded run shows (rows, size, measure totals per currency). */
+  summary?: string;
 }
 
 export async function markRunFailed(

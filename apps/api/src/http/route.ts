@@ -16,7 +16,7 @@ import { formMediaType, parseJsonBody, parseParams, parseQuery } from './validat
 /** A status and what it means for this route; each becomes a problem+json response in the document. */
 export type ProblemTable = readonly (readonly [status: number, description: string])[];
 
-type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
+type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** Params and query are objects of named strings, as OpenAPI lists them one parameter each. */
 type ParameterSchema = z.ZodObject | z.ZodPipe<z.ZodObject>;

@@ -13,6 +13,7 @@ import { apiKeyRoutes } from './api-keys.ts';
 import { webhookRoutes } from './webhooks.ts';
 
 const aliveSchema = z.object({ status: z.literal('ok') });
+import { scheduleRoutes } from './schedules.ts';
 
 const healthRoute = defineRoute({
   method: 'get',
@@ -84,6 +85,7 @@ export const apiRoutes: readonly Route[] = [
   ...memberRoutes,
   ...apiKeyRoutes,
   ...webhookRoutes,
+  ...scheduleRoutes,
 ];
 
 /** The API's OpenAPI 3.1 document. */
