@@ -31,7 +31,9 @@ Commands:
   schedules get ID | schedules delete ID | schedules trigger ID
   schedules update ID [--cron EXPR] [--timezone ZONE] [--name N] [--mode M]
               [--subscriber MEMBER_ID]... [--enable|--disable] [--misfire-grace SECONDS]
-  keys                                       API keys: not in the API; use 'pnpm keys' on the server
+  keys list                                  the team's API keys (never their secrets)
+  keys create --name N                       a new key of the same mode; its secret is shown once
+  keys revoke ID                             stop a key from working (not the one in use)
 
 Options:
   --api-url URL   the API (or REPORTRUN_API_URL; default http://127.0.0.1:3000)
@@ -108,12 +110,6 @@ async function dispatch(argv: string[], io: CliIo): Promise<ExitCode> {
   if (values.help || noun === undefined || noun === 'help') {
     io.stdout.write(usage);
     return noun === undefined && !values.help ? exitCodes.usage : exitCodes.ok;
-  }
-  if (noun === 'keys') {
-    throw new CliError(
-      'the API has no endpoint for API keys yet: manage them on the server with `pnpm keys create|list|revoke` (it needs DATABASE_URL)',
-      exitCodes.usage,
-    );
   }
   const command = [noun, verb].filter(Boolean).join(' ');
   if (!commands.has(command) && !teamCommands.has(command)) throw new CliError(`unknown command: ${command}`, exitCodes.usage);

@@ -1,9 +1,10 @@
-import type { MemberResource, ScheduleDetailResource } from '@reportrun/core';
+import type { ApiKeyList, CreatedApiKeyResource, DeletedApiKey, MemberResource, ScheduleDetailResource } from '@reportrun/core';
 import { callApi, type ApiConfig } from './api-client.ts';
 import { CliError, exitCodes, type ExitCode } from './exit-codes.ts';
 
 /**
- * `members …` and `schedules …`: thin wrappers over /v1/members and heyhumm's schedule routes.
+ * `members …`, `schedules …` and `keys …`: thin wrappers over /v1/members, heyhumm's schedule
+ * routes and /v1/api_keys.
  * Schedules name their organization as heyhumm's API does (`--org` or REPORTRUN_ORGANIZATION_ID,
  * the team id of the key).
  */
@@ -26,6 +27,9 @@ export interface TeamCommandValues {
 }
 
 export const teamCommands = new Set([
+  'keys list',
+  'keys create',
+  'keys revoke',
   'members list',
   'members create',
   'members get',
@@ -57,6 +61,30 @@ export async function runTeamCommand(command: string, context: TeamCommandContex
     if (context.rest.length > 0) throw new CliError(`unexpected argument: ${context.rest[0]}`, exitCodes.usage);
   };
   switch (command) {
+    case 'keys list': {
+      none();
+      const list = await callApi<ApiKeyList>(config, 'GET', 'v1/api_keys');
+      print(list, () =>
+        table(list.data.map((key) => [key.id, key.livemode ? 'live' : 'test', key.name, key.redacted, key.created, key.last_used_at ?? 'never used'])),
+      );
+      return exitCodes.ok;
+    }
+    case 'keys create': {
+      none();
+      if (!values.name) throw new CliError('keys create needs --name', exitCodes.usage);
+      // The new key has the mode of the key that makes it: a test key cannot make a live one.
+      const key = await callApi<CreatedApiKeyResource>(config, 'POST', 'v1/api_keys', { name: values.name });
+      print(key, () => `${key.id}  ${key.livemode ? 'live' : 'test'}  ${key.name}
+secret (shown once, store it now): ${key.secret}
+`);
+      return exitCodes.ok;
+    }
+    case 'keys revoke': {
+      const revoked = await callApi<DeletedApiKey>(config, 'DELETE', `v1/api_keys/${single('key id')}`);
+      print(revoked, () => `${revoked.id}  revoked
+`);
+      return exitCodes.ok;
+    }
     case 'members list': {
       none();
       const page = await callApi<{ data: MemberResource[] }>(config, 'GET', `v1/members${values.limit ? `?limit=${encodeURIComponent(values.limit)}` : ''}`);

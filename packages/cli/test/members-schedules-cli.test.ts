@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as database from '@reportrun/db';
 import { useTestFixture } from '@reportrun/testing';
 
-/** `reportrun members …` and `reportrun schedules …`, run as the real binary against a real API. */
+/** `reportrun members …`, `schedules …` and `keys …`, run as the real binary against a real API. */
 const fixture = useTestFixture({ database, team: 'CLI schedules team', api: true });
 
 const bin = fileURLToPath(new URL('../bin/reportrun.js', import.meta.url));
@@ -109,5 +109,27 @@ describe('reportrun schedules', () => {
 
     expect((await reportrun(['schedules', 'delete', created.id])).code).toBe(0);
     expect((await reportrun(['schedules', 'get', created.id])).code).toBe(66);
+  });
+});
+
+describe('reportrun keys', () => {
+  it('creates a key that works at once and shows its secret once, lists keys without secrets, and revokes it', async () => {
+    const created = await reportrun(['keys', 'create', '--name', 'CLI made']);
+    expect(created.code, created.stderr).toBe(0);
+    const secret = /secret \(shown once, store it now\): (rr_test_[0-9A-Za-z]+)/.exec(created.stdout)![1]!;
+    const keyId = /^(key_[0-9a-z]{26}) {2}test {2}CLI made$/m.exec(created.stdout)![1]!;
+    // The new key authenticates at once.
+    expect((await reportrun(['keys', 'list'], { REPORTRUN_API_KEY: secret })).code).toBe(0);
+
+    const listed = await reportrun(['keys', 'list']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(keyId);
+    expect(listed.stdout).not.toContain(secret);
+
+    expect((await reportrun(['keys', 'create'])).code).toBe(64);
+    const revoked = await reportrun(['keys', 'revoke', keyId]);
+    expect(revoked).toMatchObject({ code: 0, stdout: `${keyId}  revoked\n` });
+    expect((await reportrun(['keys', 'list'], { REPORTRUN_API_KEY: secret })).code).toBe(77);
+    expect((await reportrun(['keys', 'revoke', keyId])).code).toBe(66);
   });
 });

@@ -121,7 +121,7 @@ describe('the reportrun CLI against a real API and worker', () => {
     expect((await reportrun(['runs', 'create', '--report', report, '--zap'])).code).toBe(64);
     expect((await reportrun(['runs', 'create', ...january])).code).toBe(64);
     expect((await reportrun(['runs', 'frobnicate'])).code).toBe(64);
-    expect((await reportrun(['keys', 'list'])).code).toBe(64);
+    expect((await reportrun(['keys', 'revoke'])).code).toBe(64);
     const rejected = await reportrun(['runs', 'create', '--report', report, '--param', 'interval_start=yesterday']);
     expect(rejected.code).toBe(65);
     expect(rejected.stderr).toContain('interval_start');
