@@ -18,6 +18,7 @@ import {
   scheduleRunsSchema,
   triggeredFiringSchema,
   updateScheduleRequestSchema,
+  type UpdateScheduleRequest,
 } from '@reportrun/core';
 import {
   commandNameOf,
@@ -34,6 +35,7 @@ import {
   slotHistory,
   triggerSchedule,
   updateSchedule,
+  type SchedulePatch,
   type ScheduleScope,
   type StoredSchedule,
 } from '@reportrun/schedules';
@@ -80,6 +82,19 @@ async function requireSchedule(deps: ApiDependencies, scope: ScheduleScope, id: 
   return schedule;
 }
 
+/** heyhumm's field names to the store's, keeping only the fields the request has. */
+function scheduleFieldsOf(body: Omit<UpdateScheduleRequest, 'organization_id'>): SchedulePatch {
+  const fields: SchedulePatch = {};
+  if (body.cron_expression !== undefined) fields.cronExpression = body.cron_expression;
+  if (body.timezone !== undefined) fields.timezone = body.timezone;
+  if (body.enabled !== undefined) fields.enabled = body.enabled;
+  if (body.name !== undefined) fields.name = body.name;
+  if (body.run_mode !== undefined) fields.runMode = body.run_mode;
+  if (body.subscriber_user_ids !== undefined) fields.subscriberUserIds = body.subscriber_user_ids;
+  if (body.misfire_grace_seconds !== undefined) fields.misfireGraceSeconds = body.misfire_grace_seconds;
+  return fields;
+}
+
 async function scheduleDetail(deps: ApiDependencies, schedule: StoredSchedule) {
   return toScheduleDetail(schedule, await slotHistory(deps.prisma, schedule.id, 20));
 }
@@ -97,16 +112,9 @@ export const createScheduleRoute = defineRoute({
     const scope = scopeOf(request, body.organization_id);
     if (body.command_id !== undefined && body.command_id !== commandId)
       throw new InvalidParameter('command_id', 'The body’s command_id must be the command of the path (or be left out).');
-    const schedule = await createSchedule(deps.prisma, scope, {
-      commandId,
-      cronExpression: body.cron_expression,
-      timezone: body.timezone,
-      enabled: body.enabled,
-      name: body.name,
-      runMode: body.run_mode,
-      subscriberUserIds: body.subscriber_user_ids,
-      ...(body.misfire_grace_seconds !== undefined ? { misfireGraceSeconds: body.misfire_grace_seconds } : {}),
-    });
+    // The create schema fills every default, so the fields below are all present.
+    const fields = scheduleFieldsOf(body) as Required<Omit<SchedulePatch, 'misfireGraceSeconds'>> & SchedulePatch;
+    const schedule = await createSchedule(deps.prisma, scope, { commandId, ...fields });
     return scheduleDetail(deps, schedule);
   },
 });
@@ -151,15 +159,7 @@ export const updateScheduleRoute = defineRoute({
   problems: scheduleProblems,
   async handler({ params: { schedule_id: id }, body, request, deps }) {
     const scope = scopeOf(request, body.organization_id);
-    const schedule = await updateSchedule(deps.prisma, scope, id, {
-      ...(body.cron_expression !== undefined ? { cronExpression: body.cron_expression } : {}),
-      ...(body.timezone !== undefined ? { timezone: body.timezone } : {}),
-      ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
-      ...(body.name !== undefined ? { name: body.name } : {}),
-      ...(body.run_mode !== undefined ? { runMode: body.run_mode } : {}),
-      ...(body.subscriber_user_ids !== undefined ? { subscriberUserIds: body.subscriber_user_ids } : {}),
-      ...(body.misfire_grace_seconds !== undefined ? { misfireGraceSeconds: body.misfire_grace_seconds } : {}),
-    });
+    const schedule = await updateSchedule(deps.prisma, scope, id, scheduleFieldsOf(body));
     if (!schedule) throw new ResourceNotFound('schedule', id);
     return scheduleDetail(deps, schedule);
   },

@@ -1,9 +1,8 @@
 // `pnpm keys create|list|revoke`: manage API keys from a shell. A secret is printed once, when
 // the key is created; only its hash is stored, so nothing can print it again.
-import { parseArgs } from 'node:util';
-import { loadConfigOrExit } from '@reportrun/config';
 import { createApiKey, createTeam, listApiKeys, revokeApiKey, type ApiKeySummary } from '../api-keys.ts';
-import { createDatabase, type PrismaClient } from '../client.ts';
+import type { PrismaClient } from '../client.ts';
+import { commandLineArguments, NotFound, required, runDatabaseCli, type ParsedValues } from './database-cli.ts';
 
 const usage = `Usage:
   pnpm keys create --team <team_id|new> --name <name> [--live] [--team-name <name>]
@@ -15,38 +14,17 @@ const usage = `Usage:
   list     shows a team's keys, active and revoked, without secrets
   revoke   stops a key from working; it stays listed as revoked`;
 
-/** sysexits.h: bad usage, and an input that names nothing that exists. */
-const exitUsage = 64;
-const exitNoInput = 66;
+const options = {
+  team: { type: 'string' },
+  name: { type: 'string' },
+  live: { type: 'boolean', default: false },
+  'team-name': { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
 
-class UsageError extends Error {}
-class NotFound extends Error {}
+type Values = ParsedValues<typeof options>;
 
-function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        team: { type: 'string' },
-        name: { type: 'string' },
-        live: { type: 'boolean', default: false },
-        'team-name': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
-
-function required(value: string | undefined, flag: string): string {
-  if (value === undefined || value.trim() === '') throw new UsageError(`${flag} is required.`);
-  return value.trim();
-}
-
-async function createKey(prisma: PrismaClient, values: ReturnType<typeof parse>['values']): Promise<void> {
+async function createKey(prisma: PrismaClient, values: Values): Promise<void> {
   const teamArgument = required(values.team, '--team');
   const name = required(values.name, '--name');
   let teamId = teamArgument;
@@ -88,7 +66,7 @@ function formatKeys(keys: ApiKeySummary[]): string {
     .join('\n');
 }
 
-async function listKeys(prisma: PrismaClient, values: ReturnType<typeof parse>['values']): Promise<void> {
+async function listKeys(prisma: PrismaClient, values: Values): Promise<void> {
   const teamId = required(values.team, '--team');
   if (!(await prisma.team.findUnique({ where: { id: teamId }, select: { id: true } }))) {
     throw new NotFound(`There is no team '${teamId}'.`);
@@ -108,47 +86,15 @@ async function revokeKey(prisma: PrismaClient, keyId: string | undefined): Promi
   process.stdout.write(`Key ${id} was already revoked at ${key.revokedAt!.toISOString()}.\n`);
 }
 
-async function main(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${usage}\n`);
-    return exitUsage;
-  }
-  const [command, ...rest] = parsed.positionals;
-  if (parsed.values.help || command === undefined || command === 'help') {
-    (parsed.values.help || command === 'help' ? process.stdout : process.stderr).write(`${usage}\n`);
-    return parsed.values.help || command === 'help' ? 0 : exitUsage;
-  }
-  const expectedPositionals = command === 'revoke' ? 1 : 0;
-  if (!['create', 'list', 'revoke'].includes(command) || rest.length > expectedPositionals) {
-    process.stderr.write(`Unknown command or argument: ${[command, ...rest].join(' ')}\n\n${usage}\n`);
-    return exitUsage;
-  }
-
-  const config = loadConfigOrExit();
-  const db = createDatabase(config.DATABASE_URL, { max: 1 });
-  try {
-    if (command === 'create') await createKey(db.prisma, parsed.values);
-    else if (command === 'list') await listKeys(db.prisma, parsed.values);
-    else await revokeKey(db.prisma, rest[0]);
-    return 0;
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n\n${usage}\n`);
-      return exitUsage;
-    }
-    if (error instanceof NotFound) {
-      process.stderr.write(`${error.message}\n`);
-      return exitNoInput;
-    }
-    throw error;
-  } finally {
-    await db.close();
-  }
-}
-
-// pnpm passes a literal `--` through when the script is called as `pnpm keys -- …`.
-const args = process.argv.slice(2);
-process.exitCode = await main(args[0] === '--' ? args.slice(1) : args);
+process.exitCode = await runDatabaseCli(
+  {
+    usage,
+    options,
+    commands: {
+      create: { positionals: 0, run: createKey },
+      list: { positionals: 0, run: listKeys },
+      revoke: { positionals: 1, run: (prisma, _values, args) => revokeKey(prisma, args[0]) },
+    },
+  },
+  commandLineArguments(),
+);

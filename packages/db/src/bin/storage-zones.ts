@@ -2,9 +2,7 @@
 // credentials are never given here: the zone names the environment variables that hold them
 // (S3_ZONE_<REF>_ACCESS_KEY_ID, S3_ZONE_<REF>_SECRET_ACCESS_KEY), which the operator sets on the
 // API, worker and scheduler processes.
-import { parseArgs } from 'node:util';
-import { loadConfigOrExit } from '@reportrun/config';
-import { createDatabase, type PrismaClient } from '../client.ts';
+import type { PrismaClient } from '../client.ts';
 import {
   clearTeamStorageZone,
   credentialsRefPattern,
@@ -12,6 +10,7 @@ import {
   setTeamStorageZone,
   type StorageZone,
 } from '../storage-zones.ts';
+import { commandLineArguments, NotFound, required, runDatabaseCli, UsageError, type ParsedValues } from './database-cli.ts';
 
 const usage = `Usage:
   pnpm zones set --team <team_id> --name <name> --endpoint <url> --bucket <bucket>
@@ -25,40 +24,18 @@ const usage = `Usage:
   show    the team's current zone, if any
   clear   new runs of the team go back to the service's own bucket`;
 
-const exitUsage = 64;
-const exitNoInput = 66;
+const options = {
+  team: { type: 'string' },
+  name: { type: 'string' },
+  endpoint: { type: 'string' },
+  'public-endpoint': { type: 'string' },
+  bucket: { type: 'string' },
+  region: { type: 'string' },
+  'credentials-ref': { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
 
-class UsageError extends Error {}
-class NotFound extends Error {}
-
-function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        team: { type: 'string' },
-        name: { type: 'string' },
-        endpoint: { type: 'string' },
-        'public-endpoint': { type: 'string' },
-        bucket: { type: 'string' },
-        region: { type: 'string' },
-        'credentials-ref': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
-
-type Values = ReturnType<typeof parse>['values'];
-
-function required(value: string | undefined, flag: string): string {
-  if (value === undefined || value.trim() === '') throw new UsageError(`${flag} is required.`);
-  return value.trim();
-}
+type Values = ParsedValues<typeof options>;
 
 function httpUrl(value: string, flag: string): string {
   let url: URL;
@@ -119,44 +96,15 @@ async function clearZone(prisma: PrismaClient, values: Values): Promise<void> {
   process.stdout.write(`New runs of team ${teamId} write to the service's own bucket.\n`);
 }
 
-async function main(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${usage}\n`);
-    return exitUsage;
-  }
-  const [command, ...rest] = parsed.positionals;
-  if (parsed.values.help || command === 'help') {
-    process.stdout.write(`${usage}\n`);
-    return 0;
-  }
-  const commands = { set: setZone, show: showZone, clear: clearZone } as const;
-  if (command === undefined || !(command in commands) || rest.length > 0) {
-    process.stderr.write(`Unknown command or argument: ${[command ?? '', ...rest].join(' ').trim() || '(none)'}\n\n${usage}\n`);
-    return exitUsage;
-  }
-  const config = loadConfigOrExit();
-  const db = createDatabase(config.DATABASE_URL, { max: 1 });
-  try {
-    await commands[command as keyof typeof commands](db.prisma, parsed.values);
-    return 0;
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n\n${usage}\n`);
-      return exitUsage;
-    }
-    if (error instanceof NotFound) {
-      process.stderr.write(`${error.message}\n`);
-      return exitNoInput;
-    }
-    throw error;
-  } finally {
-    await db.close();
-  }
-}
-
-// pnpm passes a literal `--` through when the script is called as `pnpm zones -- …`.
-const args = process.argv.slice(2);
-process.exitCode = await main(args[0] === '--' ? args.slice(1) : args);
+process.exitCode = await runDatabaseCli(
+  {
+    usage,
+    options,
+    commands: {
+      set: { positionals: 0, run: setZone },
+      show: { positionals: 0, run: showZone },
+      clear: { positionals: 0, run: clearZone },
+    },
+  },
+  commandLineArguments(),
+);
