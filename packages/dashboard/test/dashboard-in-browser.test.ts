@@ -256,6 +256,9 @@ describe('the dashboard in a real browser', () => {
     expect(run.status).toBe('succeeded');
     const { interval_start: start, interval_end: end } = run.report_parameters as Record<string, string>;
     expect([Date.parse(start!), Date.parse(end!)]).toEqual([Date.parse('2025-03-01T00:00:00Z'), Date.parse('2025-04-01T00:00:00Z')]);
+    // The page learns the end from the run's event stream (polled about once a second), so the
+    // download button appears shortly after the API says succeeded.
+    await page.locator('#download').waitFor();
     await tabTo(page, '#download');
     await context.close();
   });
