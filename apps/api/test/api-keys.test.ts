@@ -30,7 +30,9 @@ describe('/v1/api_keys', () => {
     // No answer but the first carries the secret, nor anything that looks like one.
     expect(JSON.stringify(listedWithNewKey.body)).not.toContain(secret);
     expect(JSON.stringify(listedWithNewKey.body)).not.toMatch(/rr_(test|live)_[0-9A-Za-z]{32}/);
-    for (const key of listed) expect(Object.keys(key).toSorted()).toEqual(['created', 'id', 'last_used_at', 'livemode', 'name', 'object', 'redacted']);
+    for (const key of listed) expect(Object.keys(key).toSorted()).toEqual(['created', 'id', 'last_used_at', 'livemode', 'name', 'object', 'redacted', 'team']);
+    // Each names its team: the organization_id heyhumm's schedule routes take.
+    expect(new Set(listed.map((key) => key.team))).toEqual(new Set([fixture.teamId]));
     // The request just made with the new key is recorded as its use (written beside the request).
     const usedAt = async () => ((await call('GET', '/v1/api_keys')).body.data as { id: string; last_used_at: string | null }[]).find((key) => key.id === id)!.last_used_at;
     expect(await waitFor(usedAt, (value) => value !== null)).toEqual(expect.any(String));

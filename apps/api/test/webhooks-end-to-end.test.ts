@@ -335,4 +335,70 @@ describe('events and their delivery', () => {
     expect(event).toMatchObject({ type: 'report_run.succeeded', data: { object: { id: run.id, status: 'succeeded' } } });
     expect((await getRun(run.id)).status).toBe('succeeded');
   });
+
+  it("a schedule's fired and missed slots reach the receiver as schedule.fired and schedule.missed", async () => {
+    const receiver = await newReceiver();
+    const { id: endpointId, secret } = await createEndpoint(receiver.url, ['schedule.fired', 'schedule.missed']);
+    const member = await call('POST', '/v1/members', { email: 'events@example.com' });
+    const command = await call('POST', '/v1/reports/saved', { name: 'Scheduled for events', catalog_report: shortRun });
+    expect(command.status, JSON.stringify(command.body)).toBe(201);
+    const created = await call('POST', `/commands/${String(command.body.id)}/schedules`, {
+      organization_id: fixture.teamId,
+      cron_expression: '* * * * *',
+      name: 'Every minute',
+      subscriber_user_ids: [String(member.body.id)],
+      misfire_grace_seconds: 3600,
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const scheduleId = String(created.body.id);
+    // The scheduler was down for ten minutes: the latest slot is caught up, the nine before it
+    // are recorded missed.
+    await fixture.db.pool.query(
+      `UPDATE schedules SET next_run_time = date_trunc('minute', now()) - interval '9 minutes' WHERE id = $1`,
+      [scheduleId],
+    );
+    await runScheduler();
+    const slots = await waitFor(
+      () => fixture.db.prisma.scheduleSlot.findMany({ where: { scheduleId }, include: { runs: { select: { id: true } } } }),
+      (found) => found.filter((slot) => slot.state === 'missed').length >= 9 && found.some((slot) => slot.state === 'fired'),
+      { timeoutMs: 30_000 },
+    );
+    await call('DELETE', `/schedules/${scheduleId}?organization_id=${fixture.teamId}`);
+    const missedSlots = slots.filter((slot) => slot.state === 'missed');
+    const firedSlot = slots.find((slot) => slot.kind === 'catch_up')!;
+    expect(firedSlot).toBeDefined();
+
+    const events = await waitFor(
+      async () => receiver.verifiedEvents(secret),
+      (received) => received.length >= missedSlots.length + 1,
+      { timeoutMs: 30_000 },
+    );
+    const objects = events.map((event) => ({ type: event.type, object: event.data.object as unknown as Record<string, unknown> }));
+    const missed = objects.filter((event) => event.type === ('schedule.missed' as string));
+    expect(missed.map((event) => event.object.id).toSorted()).toEqual(missedSlots.map((slot) => slot.id).toSorted());
+    for (const { object } of missed) {
+      expect(object).toMatchObject({ object: 'schedule_slot', schedule_id: scheduleId, state: 'missed', kind: 'cron', run_ids: [], thread_id: null });
+    }
+    const fired = objects.find((event) => event.type === ('schedule.fired' as string) && event.object.id === firedSlot.id);
+    expect(fired?.object).toMatchObject({
+      object: 'schedule_slot',
+      schedule_id: scheduleId,
+      schedule_name: 'Every minute',
+      command_id: String(command.body.id),
+      organization_id: fixture.teamId,
+      scheduled_at: firedSlot.scheduledAt.toISOString(),
+      state: 'fired',
+      kind: 'catch_up',
+      thread_id: firedSlot.threadId,
+      run_ids: firedSlot.runs.map((run) => run.id),
+    });
+    // Each slot is announced once, and the list of events says the same.
+    expect(new Set(objects.map((event) => `${event.type} ${String(event.object.id)}`)).size).toBe(objects.length);
+    const listed = await call('GET', '/v1/events?type=schedule.missed&limit=100');
+    expect((listed.body.data as { data: { object: { id: string } } }[]).map((event) => event.data.object.id).toSorted()).toEqual(
+      missedSlots.map((slot) => slot.id).toSorted(),
+    );
+    await deleteEndpoint(endpointId);
+  });
 });
+

@@ -215,6 +215,8 @@ export {
   eventTypeSchema,
   eventApiVersion,
   eventSchema,
+  scheduleSlotEventObjectSchema,
+  type ScheduleSlotEventObject,
   eventListLimit,
   eventIdSchema,
   webhookEndpointIdSchema,

@@ -14,3 +14,7 @@ export function formatBytes(bytes: number): string {
 }
 
 export const formatCount = (count: number): string => count.toLocaleString('en-US');
+
+/** An instant as the wall-clock time of an IANA zone, with the zone's abbreviation (e.g. CET, EDT). */
+export const formatInZone = (iso: string, timeZone: string): string =>
+  new Date(iso).toLocaleString('en-GB', { timeZone, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });

@@ -299,4 +299,42 @@ describe('the dashboard in a real browser', () => {
     await expect.poll(() => page.locator('#run-status [data-status]').getAttribute('data-status'), { timeout: 60_000 }).toBe('succeeded');
     await context.close();
   });
+
+  it('lists schedules with their next five firings in their own time zone, and fires one on request', async () => {
+    const member = await fixture.client.call('POST', '/v1/members', { email: 'grace@example.com' });
+    const saved = await fixture.client.call('POST', '/v1/reports/saved', {
+      name: 'Yesterday, itemized',
+      catalog_report: { report: itemized, report_parameters: { interval_start: '2025-03-01T00:00:00Z', interval_end: '2025-03-02T00:00:00Z' } },
+    });
+    expect(saved.status, JSON.stringify(saved.body)).toBe(201);
+    const commandId = String(saved.body.id);
+    const created = await fixture.client.call('POST', `/commands/${commandId}/schedules`, {
+      organization_id: fixture.teamId,
+      cron_expression: '30 7 * * 1-5',
+      timezone: 'Australia/Lord_Howe',
+      name: 'Weekday mornings',
+      subscriber_user_ids: [String(member.body.id)],
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const upcoming = created.body.upcoming_run_times as string[];
+    expect(upcoming).toHaveLength(5);
+
+    const { context, page } = await signedInPage();
+    await navLink(page, 'Schedules').click();
+    const row = page.locator(`tr[data-schedule="${String(created.body.id)}"]`);
+    await row.waitFor();
+    expect(await row.textContent()).toContain('Yesterday, itemized');
+    // Each firing is shown at the schedule's own wall clock: 07:30 in Lord Howe, whatever the
+    // browser's zone, and the instants are exactly the API's.
+    const times = row.locator('ol.firings time');
+    expect(await times.evaluateAll((elements) => elements.map((element) => element.getAttribute('datetime')))).toEqual(upcoming);
+    for (const text of await times.allTextContents()) expect(text).toMatch(/07:30/);
+    await screenshot(page, 'schedules');
+
+    await row.getByRole('button', { name: 'Fire Weekday mornings now' }).click();
+    await page.getByText('Weekday mornings fired now: 1 run made.').waitFor();
+    const runs = await fixture.client.call('GET', `/reports/runs?organization_id=${fixture.teamId}&schedule_id=${String(created.body.id)}`);
+    expect((runs.body.runs as unknown[]).length).toBe(1);
+    await context.close();
+  });
 });

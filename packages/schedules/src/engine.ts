@@ -6,6 +6,7 @@ import { enqueueReportRun, type ReportRunQueue } from '@reportrun/queue';
 import { DomainError } from '@reportrun/core';
 import { resolveRunTarget, runRecordOf } from '@reportrun/runner';
 import { createReportRun } from '@reportrun/status';
+import { recordEvent } from '@reportrun/webhooks';
 import { firingsBetween, nextFiring, zonedCron, type ZonedCron } from './firing.ts';
 
 /**
@@ -158,7 +159,7 @@ export async function fireSchedule(
         schedule.misfireGraceSeconds,
       );
       if (plan.missed.length > 0) {
-        await tx.scheduleSlot.createMany({
+        const recorded = await tx.scheduleSlot.createManyAndReturn({
           data: plan.missed.map((scheduledAt) => ({
             id: randomUUID(),
             scheduleId,
@@ -167,7 +168,12 @@ export async function fireSchedule(
             kind: 'cron',
           })),
           skipDuplicates: true,
+          select: { id: true },
         });
+        // Each slot recorded missed now is announced once (a slot recorded earlier is skipped).
+        for (const slot of recorded) {
+          await recordEvent(tx, { teamId: schedule.organizationId, livemode: schedule.livemode, type: 'schedule.missed', subject: { slotId: slot.id } });
+        }
         deps.logger.warn(
           {
             scheduleId,
@@ -282,6 +288,7 @@ async function recordFiring(
     }
     runIds.push(run.id);
   }
+  await recordEvent(tx, { teamId: schedule.organizationId, livemode: schedule.livemode, type: 'schedule.fired', subject: { slotId } });
   return { scheduleId: schedule.id, slotId, scheduledAt, threadId, kind, runIds };
 }
 

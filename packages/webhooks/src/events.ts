@@ -1,4 +1,4 @@
-import { eventApiVersion, type EventResource, type EventType, type ReportRunResource } from '@reportrun/core';
+import { eventApiVersion, type EventResource, type EventType, type ReportRunResource, type ScheduleSlotEventObject } from '@reportrun/core';
 import type { PrismaClient, ReportRun } from '@reportrun/db';
 import { EventNotFound } from './errors.ts';
 import type { TeamScope } from './scope.ts';
@@ -10,17 +10,41 @@ import type { TeamScope } from './scope.ts';
  */
 export type RenderRun = (run: ReportRun) => Promise<ReportRunResource>;
 
+/** A schedule slot as its events show it, with its schedule and the runs it made. */
+interface StoredSlot {
+  id: string;
+  scheduledAt: Date;
+  state: 'fired' | 'missed';
+  kind: string;
+  threadId: string | null;
+  schedule: { id: string; name: string; commandId: string; organizationId: string };
+  runs: { id: string }[];
+}
+
 export interface StoredEvent {
   id: string;
   livemode: boolean;
   type: string;
   createdAt: Date;
-  run: ReportRun;
+  /** What the event is about: a run, or a schedule slot (exactly one is set). */
+  run: ReportRun | null;
+  slot: StoredSlot | null;
   pendingWebhooks: number;
 }
 
-const withRun = {
+const withSubject = {
   run: true,
+  slot: {
+    select: {
+      id: true,
+      scheduledAt: true,
+      state: true,
+      kind: true,
+      threadId: true,
+      schedule: { select: { id: true, name: true, commandId: true, organizationId: true } },
+      runs: { select: { id: true }, orderBy: { id: 'asc' as const } },
+    },
+  },
   _count: { select: { deliveries: { where: { status: 'pending' as const } } } },
 } as const;
 
@@ -37,8 +61,24 @@ export async function toEventResource(event: StoredEvent, renderRun: RenderRun):
     created: Math.floor(event.createdAt.getTime() / 1000),
     livemode: event.livemode,
     type: event.type as EventType,
-    data: { object: await renderRun(event.run) },
+    data: { object: event.run ? await renderRun(event.run) : toSlotObject(event.slot!) },
     pending_webhooks: event.pendingWebhooks,
+  };
+}
+
+function toSlotObject(slot: StoredSlot): ScheduleSlotEventObject {
+  return {
+    object: 'schedule_slot',
+    id: slot.id,
+    schedule_id: slot.schedule.id,
+    schedule_name: slot.schedule.name,
+    command_id: slot.schedule.commandId,
+    organization_id: slot.schedule.organizationId,
+    scheduled_at: slot.scheduledAt.toISOString(),
+    state: slot.state,
+    kind: slot.kind as ScheduleSlotEventObject['kind'],
+    thread_id: slot.threadId,
+    run_ids: slot.runs.map((run) => run.id),
   };
 }
 
@@ -57,7 +97,7 @@ export async function listEvents(
     },
     orderBy: { id: 'desc' },
     take: options.limit + 1,
-    include: withRun,
+    include: withSubject,
   });
   return { events: rows.slice(0, options.limit).map(toStoredEvent), hasMore: rows.length > options.limit };
 }
@@ -65,7 +105,7 @@ export async function listEvents(
 export async function getEvent(prisma: PrismaClient, scope: TeamScope, id: string): Promise<StoredEvent> {
   const row = await prisma.event.findFirst({
     where: { id, teamId: scope.teamId, livemode: scope.livemode },
-    include: withRun,
+    include: withSubject,
   });
   if (!row) throw new EventNotFound(id);
   return toStoredEvent(row);

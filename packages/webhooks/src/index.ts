@@ -1,5 +1,5 @@
 export { EventNotFound, WebhookEndpointNotFound, WebhookUrlRefused } from './errors.ts';
-export { recordRunEvent, runEventType, type EndedRun } from './record-event.ts';
+export { recordEvent, recordRunEvent, runEventType, type EndedRun, type EventSubject, type NewEvent } from './record-event.ts';
 export {
   listEvents,
   getEvent,

@@ -16,23 +16,30 @@ export interface EndedRun {
   status: string;
 }
 
+/** What an event is about: a run, or a schedule slot. */
+export type EventSubject = { runId: string } | { slotId: string };
+
+export interface NewEvent {
+  teamId: string;
+  livemode: boolean;
+  type: EventType;
+  subject: EventSubject;
+}
+
 /**
- * Writes the event for a run that just ended, and one outbox row for each of the team's
- * endpoints (in the run's mode) that wants its type, in one statement. Call it inside the
- * transaction of the state change, only when the change moved the row: then an event exists
- * exactly when the change committed, and a process dying after the commit loses no delivery.
+ * Writes an event and one outbox row for each of the team's endpoints (in the event's mode) that
+ * wants its type, in one statement. Call it inside the transaction of the change it announces,
+ * only when the change happened: then an event exists exactly when the change committed, and a
+ * process dying after the commit loses no delivery.
  */
-export async function recordRunEvent(
-  tx: Prisma.TransactionClient | PrismaClient,
-  run: EndedRun,
-): Promise<string | undefined> {
-  const type = runEventType(run.status);
-  if (!type) return undefined;
+export async function recordEvent(tx: Prisma.TransactionClient | PrismaClient, event: NewEvent): Promise<string> {
   const eventId = newId(idPrefix.event);
+  const runId = 'runId' in event.subject ? event.subject.runId : null;
+  const slotId = 'slotId' in event.subject ? event.subject.slotId : null;
   await tx.$executeRaw`
     WITH event AS (
-      INSERT INTO "public"."events" (id, team_id, livemode, type, run_id)
-      VALUES (${eventId}, ${run.teamId}, ${run.livemode}, ${type}, ${run.id})
+      INSERT INTO "public"."events" (id, team_id, livemode, type, run_id, slot_id)
+      VALUES (${eventId}, ${event.teamId}, ${event.livemode}, ${event.type}, ${runId}, ${slotId}::uuid)
       RETURNING id, team_id, livemode, type
     )
     INSERT INTO "public"."webhook_deliveries" (event_id, endpoint_id, next_attempt_at)
@@ -42,4 +49,14 @@ export async function recordRunEvent(
         ON endpoint.team_id = event.team_id AND endpoint.livemode = event.livemode
        AND (event.type = ANY (endpoint.enabled_events) OR '*' = ANY (endpoint.enabled_events))`;
   return eventId;
+}
+
+/** The event for a run that just ended (inside the state change's transaction); none while it runs. */
+export async function recordRunEvent(
+  tx: Prisma.TransactionClient | PrismaClient,
+  run: EndedRun,
+): Promise<string | undefined> {
+  const type = runEventType(run.status);
+  if (!type) return undefined;
+  return recordEvent(tx, { teamId: run.teamId, livemode: run.livemode, type, subject: { runId: run.id } });
 }

@@ -70,6 +70,7 @@ export function toApiKeyResource(key: ApiKeySummary): ApiKeyResource {
   return {
     id: key.id,
     object: 'api_key',
+    team: key.teamId,
     name: key.name,
     livemode: key.livemode,
     redacted: key.redacted,

@@ -24,6 +24,7 @@ export type CreateApiKeyRequest = z.infer<typeof createApiKeyRequestSchema>;
 const apiKeyFields = {
   id: z.string().openapi({ description: 'The key id (`key_…`).' }),
   object: z.literal('api_key'),
+  team: z.string().openapi({ description: "The team the key belongs to: the `organization_id` heyhumm's schedule routes take." }),
   name: z.string(),
   livemode: z.boolean().openapi({ description: 'A live key reads live data; a test key test data.' }),
   redacted: z.string().openapi({ description: 'The first and last characters of the secret.' }),

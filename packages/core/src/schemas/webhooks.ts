@@ -8,7 +8,13 @@ import { reportRunSchema } from './report-run.ts';
  * for Stripe's webhooks reads them unchanged: times are Unix seconds, as Stripe writes them.
  */
 
-export const eventTypes = ['report_run.succeeded', 'report_run.failed', 'report_run.canceled'] as const;
+export const eventTypes = [
+  'report_run.succeeded',
+  'report_run.failed',
+  'report_run.canceled',
+  'schedule.fired',
+  'schedule.missed',
+] as const;
 export type EventType = (typeof eventTypes)[number];
 export const eventTypeSchema = z.enum(eventTypes, { error: `must be one of ${eventTypes.join(', ')}` });
 
@@ -16,6 +22,25 @@ export const eventTypeSchema = z.enum(eventTypes, { error: `must be one of ${eve
 export const eventApiVersion = '2026-11-26';
 
 const unixSeconds = z.number().int().openapi({ description: 'Unix seconds' });
+
+/** What a schedule event is about: one slot of a schedule, fired (with its runs) or missed. */
+export const scheduleSlotEventObjectSchema = openApiRegistry.register(
+  'ScheduleSlotEventObject',
+  z.object({
+    object: z.literal('schedule_slot'),
+    id: z.string().openapi({ description: 'The slot id (a UUID).' }),
+    schedule_id: z.string(),
+    schedule_name: z.string(),
+    command_id: z.string().openapi({ description: 'The saved report the schedule runs.' }),
+    organization_id: z.string(),
+    scheduled_at: z.string().openapi({ description: 'The instant the slot stands for (RFC 3339).' }),
+    state: z.enum(['fired', 'missed']),
+    kind: z.enum(['cron', 'catch_up', 'manual']),
+    thread_id: z.string().nullable().openapi({ description: 'Shared by the runs of the firing; null for a missed slot.' }),
+    run_ids: z.array(z.string()).openapi({ description: 'The runs the slot made (none when missed).' }),
+  }),
+);
+export type ScheduleSlotEventObject = z.infer<typeof scheduleSlotEventObjectSchema>;
 
 export const eventSchema = openApiRegistry.register(
   'Event',
@@ -26,7 +51,11 @@ export const eventSchema = openApiRegistry.register(
     created: unixSeconds,
     livemode: z.boolean(),
     type: eventTypeSchema,
-    data: z.object({ object: reportRunSchema.openapi({ description: 'The run as `GET /v2/reporting/report_runs/{id}` shows it now.' }) }),
+    data: z.object({
+      object: z
+        .union([reportRunSchema, scheduleSlotEventObjectSchema])
+        .openapi({ description: 'A `report_run.*` event: the run as `GET /v2/reporting/report_runs/{id}` shows it now. A `schedule.*` event: the slot.' }),
+    }),
     pending_webhooks: z.number().int().openapi({ description: 'Deliveries of this event not yet succeeded or given up.' }),
   }),
 );
