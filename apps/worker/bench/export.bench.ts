@@ -102,7 +102,9 @@ async function psqlCopy(): Promise<Sample> {
 
 async function runVariant(id: string): Promise<Sample> {
   if (id === 'psql-copy') return psqlCopy();
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', fileURLToPath(new URL('./variant.ts', import.meta.url)), id], {
+  // Every variant runs with the worker's production V8 setting (infra/docker-entrypoint.sh), so
+  // the service's figures are the deployed worker's and the references get the same heap.
+  const child = spawn(process.execPath, ['--max-semi-space-size=2', '--conditions=source', '--import', 'tsx', fileURLToPath(new URL('./variant.ts', import.meta.url)), id], {
     env: { ...process.env, ...s3Env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -150,7 +152,8 @@ const result = {
       label: variant.label,
       ...own,
       vsLimit: own.medianMs / limitMs,
-      ...(variant.reference ? { reference: variant.reference, vsReference: own.medianMs / stats(variant.reference).medianMs } : {}),
+      // A subset (BENCH_VARIANTS) may leave a variant's reference unmeasured: then no ratio to it.
+      ...(variant.reference && samples.has(variant.reference) ? { reference: variant.reference, vsReference: own.medianMs / stats(variant.reference).medianMs } : {}),
       bytes: all[0]!.bytes,
       rows: all[0]!.rows,
       peakRssMb: peaks.length > 0 ? median(peaks) : null,
