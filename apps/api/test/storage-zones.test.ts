@@ -75,11 +75,26 @@ async function zoneKeys(): Promise<string[]> {
 const march = { interval_start: '2025-03-01T00:00:00.000Z', interval_end: '2025-04-01T00:00:00.000Z' };
 const itemized = 'balance_change_from_activity.itemized.1';
 
-async function runToEnd(): Promise<{ id: string; status: string; url: string | undefined; objectKey: string | null }> {
-  const created = await fixture.client.createRun({ report: itemized, report_parameters: march });
+/** The three kinds of result file: each is written, signed and deleted through the zone alike. */
+const resultKinds = [
+  { name: 'CSV', options: { format: 'csv', compress_file: false }, contentType: 'csv' },
+  { name: 'JSON Lines', options: { format: 'json', compress_file: false }, contentType: 'json' },
+  { name: 'ZIP', options: { format: 'csv', compress_file: true }, contentType: 'zip' },
+] as const;
+
+async function runToEnd(
+  resultOptions: Record<string, unknown> = resultKinds[0].options,
+): Promise<{ id: string; status: string; url: string | undefined; objectKey: string | null; contentType: string | undefined }> {
+  const created = await fixture.client.createRun({ report: itemized, report_parameters: march, result_options: resultOptions });
   const ended = await fixture.client.waitUntilEnded(created.id);
   const stored = await fixture.db.prisma.reportRun.findUniqueOrThrow({ where: { id: created.id } });
-  return { id: created.id, status: ended.status, url: ended.result?.file?.download_url?.url, objectKey: stored.fileObjectKey };
+  return {
+    id: created.id,
+    status: ended.status,
+    url: ended.result?.file?.download_url?.url,
+    objectKey: stored.fileObjectKey,
+    contentType: ended.result?.file?.content_type,
+  };
 }
 
 describe('storage zones', () => {
@@ -122,6 +137,17 @@ describe('storage zones', () => {
       headers: { 'x-airplane-api-key': fixture.apiKey },
     });
     expect(((await airplane.json()) as { zoneID: string | null }).zoneID).toBe(zoneId);
+  });
+
+  it.each(resultKinds.slice(1))("writes a zoned team's $name result to its zone and signs the link for it", async ({ options, contentType }) => {
+    const run = await runToEnd(options);
+    expect(run.status).toBe('succeeded');
+    expect(run.contentType).toBe(contentType);
+    expect(await zoneKeys()).toContain(run.objectKey);
+    expect(new URL(run.url!).origin).toBe(new URL(zoneServer.endpoint).origin);
+    const download = await fetch(run.url!);
+    expect(download.status).toBe(200);
+    expect((await download.arrayBuffer()).byteLength).toBeGreaterThan(0);
   });
 
   it('leaves other teams in the service bucket', async () => {
@@ -167,18 +193,19 @@ describe('storage zones', () => {
     await zonesCli('clear', '--team', fixture.teamId);
   });
 
-  it('fails a run as storage_zone_unavailable when the worker lacks the zone credentials, and writes nothing', async () => {
+  it.each(resultKinds)('fails a $name run as storage_zone_unavailable when the worker lacks the zone credentials, and writes nothing', async ({ options }) => {
     const set = await zonesCli(
       'set', '--team', fixture.teamId, '--name', 'Nowhere', '--endpoint', zoneServer.endpoint,
       '--bucket', zoneBucket, '--region', 'eu-central-1', '--credentials-ref', 'UNSET_IN_WORKERS',
     );
     expect(set.code, set.stderr).toBe(0);
     const before = await zoneKeys();
-    const run = await runToEnd();
+    const run = await runToEnd(options);
     expect(run.status).toBe('failed');
     const failed = await fixture.client.getRun(run.id);
     expect(failed.status_details).toMatchObject({ code: 'storage_zone_unavailable' });
     expect(await zoneKeys()).toEqual(before);
     await zonesCli('clear', '--team', fixture.teamId);
   });
+
 });

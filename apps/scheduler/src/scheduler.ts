@@ -4,7 +4,7 @@ import { createMetrics, createReadiness, type Readiness, type ReportRunMetrics }
 import { createRedisConnection, createReportRunQueue, readQueueDepth } from '@reportrun/queue';
 import { fireDueSchedules, firingSettingsFrom } from '@reportrun/schedules';
 import { openStorageZones } from '@reportrun/runner';
-import { signResultDownload, toReportRunResource } from '@reportrun/status';
+import { renderReportRun } from '@reportrun/status';
 import { checkBucket, createStorageFromConfig, type Storage, type StorageZones } from '@reportrun/storage';
 import { deleteEventsBefore, sendDueWebhooks, type SenderSettings } from '@reportrun/webhooks';
 import { hostname } from 'node:os';
@@ -151,8 +151,7 @@ export async function startScheduler(config: Config, logger: Logger): Promise<Ru
         {
           prisma: db.prisma,
           logger,
-          renderRun: async (run) =>
-            toReportRunResource(run, await signResultDownload(storageZones, run, config.DOWNLOAD_URL_TTL_SECONDS)),
+          renderRun: (run) => renderReportRun(storageZones, run, config.DOWNLOAD_URL_TTL_SECONDS),
         },
         webhookSettings,
       );

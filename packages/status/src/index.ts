@@ -26,4 +26,4 @@ export {
   type AttemptStartPolicy,
   type RunAtStart,
 } from './attempt-policy.ts';
-export { toReportRunResource, signResultDownload } from './run-resource.ts';
+export { toReportRunResource, signResultDownload, renderReportRun } from './run-resource.ts';

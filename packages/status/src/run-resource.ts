@@ -76,3 +76,17 @@ export async function signResultDownload(
   });
   return presignDownload(storage, run.fileObjectKey, Math.min(ttlSeconds, secondsLeft), now);
 }
+
+/**
+ * The run as `GET /v2/reporting/report_runs/{id}` shows it: the resource with a download link
+ * signed now, for the run's own storage zone. What the API's reads, event streams and events
+ * all answer, so every face of a run carries the same link rules.
+ */
+export async function renderReportRun(
+  storageZones: StorageZones,
+  run: ReportRun,
+  ttlSeconds: number,
+  now: Date = new Date(),
+): Promise<ReportRunResource> {
+  return toReportRunResource(run, await signResultDownload(storageZones, run, ttlSeconds, now), now);
+}

@@ -16,7 +16,7 @@ import { airplaneParamName, renamingParams } from '../http/param-names.ts';
 import { principalOf } from '../http/auth.ts';
 import { defineRoute } from '../http/route.ts';
 import { toAirplaneOutputs, toAirplaneRun } from '../views/airplane.ts';
-import { signResultDownload } from '../views/download-url.ts';
+import { signResultDownload } from '@reportrun/status';
 import { reportingProblems } from './problem-tables.ts';
 import { cancelRun, findRunOrThrow, startReportRun } from './run-actions.ts';
 

@@ -13,8 +13,7 @@ import {
 } from '@reportrun/db';
 import { decodePageToken, encodePageToken, type PageDirection, type PageToken } from '../http/page-token.ts';
 import type { ApiDependencies } from '../dependencies.ts';
-import { signResultDownload } from '../views/download-url.ts';
-import { toReportRunResource } from '../views/report-run.ts';
+import { renderReportRun } from '@reportrun/status';
 
 /** The filters a page token carries: the query minus paging. */
 const listFiltersSchema = listReportRunsQuerySchema.omit({ limit: true, page: true });
@@ -57,13 +56,7 @@ export async function listReportRuns(
   const page = await findReportRunPage(deps.prisma, toRepositoryFilter(principal, filters), pageRequest);
   const now = new Date();
   const data = await Promise.all(
-    page.runs.map(async (run) =>
-      toReportRunResource(
-        run,
-        await signResultDownload(deps.storageZones, run, deps.config.DOWNLOAD_URL_TTL_SECONDS, now),
-        now,
-      ),
-    ),
+    page.runs.map((run) => renderReportRun(deps.storageZones, run, deps.config.DOWNLOAD_URL_TTL_SECONDS, now)),
   );
   // A page continues from its first or last run; an empty page (its runs were deleted since
   // the token was issued) has none to continue from, so it links nowhere.

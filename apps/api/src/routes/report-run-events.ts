@@ -6,8 +6,7 @@ import type { ApiDependencies } from '../dependencies.ts';
 import { principalOf } from '../http/auth.ts';
 import { openEventStream } from '../http/event-stream.ts';
 import { defineEventStreamRoute } from '../http/route.ts';
-import { signResultDownload } from '../views/download-url.ts';
-import { toReportRunResource } from '../views/report-run.ts';
+import { renderReportRun } from '@reportrun/status';
 import { reportingProblems } from './problem-tables.ts';
 import { findRunOrThrow } from './run-actions.ts';
 
@@ -23,9 +22,8 @@ function stateIdOf(resource: ReportRunResource): string {
   return createHash('sha256').update(JSON.stringify(stable)).digest('base64url').slice(0, 22);
 }
 
-async function resourceOf(deps: ApiDependencies, run: ReportRun): Promise<ReportRunResource> {
-  const downloadUrl = await signResultDownload(deps.storageZones, run, deps.config.DOWNLOAD_URL_TTL_SECONDS);
-  return toReportRunResource(run, downloadUrl);
+function resourceOf(deps: ApiDependencies, run: ReportRun): Promise<ReportRunResource> {
+  return renderReportRun(deps.storageZones, run, deps.config.DOWNLOAD_URL_TTL_SECONDS);
 }
 
 export const reportRunEventsRoute = defineEventStreamRoute({

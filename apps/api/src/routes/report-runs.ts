@@ -8,8 +8,7 @@ import {
 import { z } from 'zod';
 import { principalOf } from '../http/auth.ts';
 import { defineRoute } from '../http/route.ts';
-import { signResultDownload } from '../views/download-url.ts';
-import { toReportRunResource } from '../views/report-run.ts';
+import { renderReportRun, toReportRunResource } from '@reportrun/status';
 import { listReportRuns } from './list-report-runs.ts';
 import { reportingProblems } from './problem-tables.ts';
 import { cancelRun, findRunOrThrow, startReportRun } from './run-actions.ts';
@@ -46,8 +45,7 @@ export const getReportRunRoute = defineRoute({
   problems: reportingProblems,
   async handler({ params: { id }, request, deps }) {
     const run = await findRunOrThrow(deps, principalOf(request), id);
-    const downloadUrl = await signResultDownload(deps.storageZones, run, deps.config.DOWNLOAD_URL_TTL_SECONDS);
-    return toReportRunResource(run, downloadUrl);
+    return renderReportRun(deps.storageZones, run, deps.config.DOWNLOAD_URL_TTL_SECONDS);
   },
 });
 

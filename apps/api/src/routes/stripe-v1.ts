@@ -24,7 +24,7 @@ import type { ApiDependencies } from '../dependencies.ts';
 import { principalOf } from '../http/auth.ts';
 import { renamingParams, stripeV1ParamName } from '../http/param-names.ts';
 import { defineRoute, redirectSchema } from '../http/route.ts';
-import { signResultDownload } from '../views/download-url.ts';
+import { signResultDownload } from '@reportrun/status';
 import { toStripeV1File, toStripeV1ReportRun, toStripeV1ReportType } from '../views/stripe-v1.ts';
 import { reportingProblems } from './problem-tables.ts';
 import { findRunOrThrow, startReportRun } from './run-actions.ts';

@@ -34,8 +34,7 @@ import { z } from 'zod';
 import type { ApiDependencies } from '../dependencies.ts';
 import { principalOf } from '../http/auth.ts';
 import { defineRoute } from '../http/route.ts';
-import { signResultDownload } from '../views/download-url.ts';
-import { toReportRunResource } from '../views/report-run.ts';
+import { renderReportRun } from '@reportrun/status';
 import { webhookProblems } from './problem-tables.ts';
 
 /**
@@ -56,8 +55,8 @@ const urlPolicyOf = (deps: ApiDependencies) => ({ allowPrivateUrls: deps.config.
 /** The run inside an event, exactly as `GET /v2/reporting/report_runs/{id}` shows it now. */
 const runRenderer =
   (deps: ApiDependencies): RenderRun =>
-  async (run: ReportRun) =>
-    toReportRunResource(run, await signResultDownload(deps.storageZones, run, deps.config.DOWNLOAD_URL_TTL_SECONDS));
+  (run: ReportRun) =>
+    renderReportRun(deps.storageZones, run, deps.config.DOWNLOAD_URL_TTL_SECONDS);
 
 export const listEventsRoute = defineRoute({
   method: 'get',

@@ -1,1 +1,0 @@
-export { signResultDownload } from '@reportrun/status';
