@@ -19,13 +19,16 @@ import { benchReport, partSize } from './bench-report.ts';
 
 const name = process.argv[2] ?? '';
 const pool = createPool(process.env.DATABASE_URL!, { max: 8 });
-const storage = createStorage({
+const storageSettings = {
   endpoint: process.env.S3_ENDPOINT,
   region: process.env.S3_REGION ?? 'us-east-1',
   bucket: process.env.S3_BUCKET ?? 'reportrun-bench',
   accessKeyId: process.env.S3_ACCESS_KEY_ID ?? 'S3RVER',
   secretAccessKey: process.env.S3_SECRET_ACCESS_KEY ?? 'S3RVER',
-});
+};
+const storage = createStorage(storageSettings);
+// The references upload as the SDK does by default: the body's SHA-256 in each part's signature.
+const referenceStorage = createStorage({ ...storageSettings, payloadSigning: 'sha256' });
 const compiled = benchReport();
 const key = `bench/${name.replaceAll(/[^a-z0-9]+/gi, '-')}-${process.pid}`;
 
@@ -42,8 +45,8 @@ function counter(): Transform & { bytes: number } {
 }
 
 async function upload(body: Readable): Promise<void> {
-  // The same multipart upload the service uses, with the same part size (and its 2 parts in flight).
-  await uploadStream(storage, { key, body, contentType: 'text/csv', partSize });
+  // The same multipart upload the service uses (part size, 2 parts in flight), signed the SDK's default way.
+  await uploadStream(referenceStorage, { key, body, contentType: 'text/csv', partSize });
 }
 
 /** A bare COPY → multipart upload, optionally through archiver's ZIP at zlib level 6. */
@@ -138,3 +141,4 @@ process.stdout.write(`${JSON.stringify({ ms, ...result, peakRssMb: peakKb / 1024
 await deleteObject(storage, key).catch(() => {});
 await pool.end();
 storage.s3.destroy();
+referenceStorage.s3.destroy();

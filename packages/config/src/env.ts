@@ -32,6 +32,12 @@ export const configSchema = z.object({
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_ACCESS_KEY_ID: z.string().min(1).default('S3RVER'),
   S3_SECRET_ACCESS_KEY: z.string().min(1).default('S3RVER'),
+  /**
+   * How uploads protect their bytes: `checksum` (a CRC-32 the server checks; the body signed as
+   * UNSIGNED-PAYLOAD) or `sha256` (the body's SHA-256 in the signature, for servers that ignore
+   * checksum headers, reached without TLS).
+   */
+  S3_PAYLOAD_SIGNING: z.enum(['checksum', 'sha256']).default('checksum'),
   DOWNLOAD_URL_TTL_SECONDS: z.coerce
     .number()
     .int()

@@ -25,6 +25,9 @@ export async function uploadStream(storage: Storage, input: UploadStreamInput): 
       Key: input.key,
       Body: input.body,
       ContentType: input.contentType,
+      // Every part and single-request upload carries its CRC-32, checked by the server; with it
+      // the body is signed as UNSIGNED-PAYLOAD (see PayloadSigning).
+      ...(storage.payloadSigning === 'checksum' ? { ChecksumAlgorithm: 'CRC32' as const } : {}),
       ...(input.contentDisposition ? { ContentDisposition: input.contentDisposition } : {}),
     },
     partSize: input.partSize ?? 8 * 1024 * 1024,

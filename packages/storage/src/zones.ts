@@ -67,6 +67,7 @@ export function createStorageZones(options: StorageZonesOptions): StorageZones {
       bucket: zone.bucket,
       accessKeyId,
       secretAccessKey,
+      payloadSigning: options.defaultStorage.payloadSigning,
     });
   }
   return {
