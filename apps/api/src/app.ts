@@ -46,7 +46,7 @@ export function createApp(deps: ApiDependencies): express.Express {
     ),
   );
 
-  app.use(requireApiKey(deps.prisma, deps.logger));
+  app.use(requireApiKey(deps.apiKeys));
   app.use(
     rateLimitPerApiKey({
       redis: deps.redis,

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Config, Logger } from '@reportrun/config';
-import type { PrismaClient } from '@reportrun/db';
+import type { ApiKeyAuthenticator, PrismaClient } from '@reportrun/db';
 import type { RedisConnection, ReportRunQueue } from '@reportrun/queue';
 import type { ReportRunMetrics, Readiness } from '@reportrun/observability';
 import type { RunWatcher } from '@reportrun/status';
@@ -10,6 +10,13 @@ export interface ApiDependencies {
   config: Config;
   logger: Logger;
   prisma: PrismaClient;
+  /**
+   * The pool Prisma runs on. What every request does (idempotency keys) queries it directly,
+   * skipping Prisma's per-query work.
+   */
+  pool: pg.Pool;
+  /** Resolves API keys, from memory while key changes are heard (see createApiKeyAuthenticator). */
+  apiKeys: ApiKeyAuthenticator;
   queue: ReportRunQueue;
   /** The fail-fast producer connection the queue also uses; the rate limiter counts on it. */
   redis: RedisConnection;

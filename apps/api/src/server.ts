@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { Config, Logger } from '@reportrun/config';
-import { createDatabase, createPool } from '@reportrun/db';
+import { createApiKeyAuthenticator, createDatabase, createPool, recordApiKeyUse } from '@reportrun/db';
 import { createMetrics, createReadiness, type Readiness } from '@reportrun/observability';
 import { createRedisConnection, createReportRunQueue, readQueueDepth } from '@reportrun/queue';
 import { createRunWatcher, type RunWatcher } from '@reportrun/status';
@@ -36,7 +36,15 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
     redis: () => redis.ping(),
     storage: (signal) => checkBucket(storage, signal),
   });
-  const app = createApp({ config, logger, prisma: db.prisma, queue, redis, storage, storageZones, reportingPool, runWatcher, metrics, readiness });
+  const apiKeys = createApiKeyAuthenticator({
+    pool: db.pool,
+    connectionString: config.DATABASE_URL,
+    // When a key was last used is bookkeeping: the request neither waits on it nor fails with it.
+    recordUse: (keyId, now) =>
+      recordApiKeyUse(db.prisma, keyId, now).catch((error: unknown) => logger.warn({ err: error, keyId }, 'could not record API key use')),
+    onListenerError: (error) => logger.warn({ err: error }, 'API key change listener lost; looking keys up on every request until it is back'),
+  });
+  const app = createApp({ config, logger, prisma: db.prisma, pool: db.pool, apiKeys, queue, redis, storage, storageZones, reportingPool, runWatcher, metrics, readiness });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? reject(error) : resolve(listening)));
   });
@@ -55,6 +63,7 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await queue.close();
       redis.disconnect();
+      await apiKeys.close();
       await db.close();
       await reportingPool.end();
       storage.s3.destroy();

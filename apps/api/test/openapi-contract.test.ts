@@ -153,6 +153,8 @@ function servedRoutes(): string[] {
     config: fixture.environment.config,
     logger: createLogger('api-test', 'silent'),
     prisma: fixture.db.prisma,
+    pool: fixture.db.pool,
+    apiKeys: { authenticate: () => Promise.resolve(null), close: () => Promise.resolve() },
     queue,
     redis,
     storage,

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { idPrefix, newId } from '@reportrun/core';
 import { ApiKeyNotFound, ApiKeyRevokesItself } from './api-key-errors.ts';
 import type { PrismaClient } from './client.ts';
+import type { Queryable } from './queryable.ts';
 
 const base62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -55,27 +56,42 @@ export interface ApiKeyPrincipal {
   livemode: boolean;
 }
 
-/** Resolves a presented secret to its team and mode; null when unknown or revoked. */
-export async function findApiKeyBySecret(
-  prisma: PrismaClient,
-  secret: string,
-): Promise<ApiKeyPrincipal | null> {
-  return (await authenticateApiKey(prisma, secret))?.principal ?? null;
-}
-
 /** A key that authenticated, and when its use was last recorded. */
 export interface AuthenticatedApiKey {
   principal: ApiKeyPrincipal;
   lastUsedAt: Date | null;
 }
 
-export async function authenticateApiKey(
+interface ApiKeyRow {
+  id: string;
+  team_id: string;
+  livemode: boolean;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+}
+
+/** The one rule for a presented secret: its hash names a key, and the key is not revoked. */
+const apiKeyBySecretHashSql =
+  'SELECT id, team_id, livemode, revoked_at, last_used_at FROM "public"."api_keys" WHERE secret_hash = $1';
+
+function authenticatedKeyOf(row: ApiKeyRow | undefined): AuthenticatedApiKey | null {
+  if (!row || row.revoked_at) return null;
+  return { principal: { keyId: row.id, teamId: row.team_id, livemode: row.livemode }, lastUsedAt: row.last_used_at };
+}
+
+/** Resolves a presented secret to its team and mode; null when unknown or revoked. */
+export async function findApiKeyBySecret(
   prisma: PrismaClient,
   secret: string,
-): Promise<AuthenticatedApiKey | null> {
-  const key = await prisma.apiKey.findUnique({ where: { secretHash: hashApiKeySecret(secret) } });
-  if (!key || key.revokedAt) return null;
-  return { principal: { keyId: key.id, teamId: key.teamId, livemode: key.livemode }, lastUsedAt: key.lastUsedAt };
+): Promise<ApiKeyPrincipal | null> {
+  const rows = await prisma.$queryRawUnsafe<ApiKeyRow[]>(apiKeyBySecretHashSql, hashApiKeySecret(secret));
+  return authenticatedKeyOf(rows[0])?.principal ?? null;
+}
+
+/** The key a secret hash names (see `hashApiKeySecret`), on every authenticated request. */
+export async function authenticateApiKeyHash(db: Queryable, secretHash: string): Promise<AuthenticatedApiKey | null> {
+  const { rows } = await db.query<ApiKeyRow>({ name: 'authenticate-api-key', text: apiKeyBySecretHashSql, values: [secretHash] });
+  return authenticatedKeyOf(rows[0]);
 }
 
 /** `last_used_at` is kept to this precision: one write per key per interval, not per request. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from './client.ts';
+import type { Queryable } from './queryable.ts';
 
 /** How long a key and its stored response are kept; after that the key may name a new request. */
 export const idempotencyKeyRetentionSeconds = 24 * 3600;
@@ -53,7 +54,7 @@ export interface ClaimOptions {
  * read the winner's row and learn whether to replay, wait or refuse.
  */
 export async function claimIdempotencyKey(
-  prisma: PrismaClient,
+  db: Queryable,
   scope: IdempotencyScope,
   request: IdempotentRequest,
   {
@@ -65,11 +66,12 @@ export async function claimIdempotencyKey(
   // then the INSERT is simply tried again. Two rounds suffice unless releases keep racing us.
   for (let attempt = 0; attempt < 5; attempt += 1) {
     const claimId = randomUUID();
-    const claimed = await prisma.$queryRaw<{ locked_by: string }[]>`
+    const claimed = await db.query<{ locked_by: string }>({
+      name: 'claim-idempotency-key',
+      text: `
       INSERT INTO "public"."idempotency_keys"
              (team_id, livemode, key, request_method, request_path, request_hash, locked_by, locked_at, created_at)
-      VALUES (${scope.teamId}, ${scope.livemode}, ${scope.key}, ${request.method}, ${request.path}, ${request.hash},
-              ${claimId}, now(), now())
+      VALUES ($1, $2, $3, $4, $5, $6, $7, now(), now())
       ON CONFLICT (team_id, livemode, key) DO UPDATE
          SET request_method = excluded.request_method,
              request_path = excluded.request_path,
@@ -80,34 +82,39 @@ export async function claimIdempotencyKey(
              response_status = NULL,
              response_body = NULL,
              completed_at = NULL
-       WHERE idempotency_keys.created_at <= now() - make_interval(secs => ${retentionSeconds}::float8)
+       WHERE idempotency_keys.created_at <= now() - make_interval(secs => $8::float8)
           OR (idempotency_keys.response_status IS NULL
               AND idempotency_keys.request_hash = excluded.request_hash
-              AND idempotency_keys.locked_at <= now() - make_interval(secs => ${leaseSeconds}::float8))
-   RETURNING locked_by`;
-    if (claimed[0]?.locked_by === claimId) return { outcome: 'claimed', claimId };
-
-    const existing = await prisma.idempotencyKey.findUnique({
-      where: { teamId_livemode_key: scope },
-      select: {
-        requestHash: true,
-        requestMethod: true,
-        requestPath: true,
-        responseStatus: true,
-        responseBody: true,
-      },
+              AND idempotency_keys.locked_at <= now() - make_interval(secs => $9::float8))
+   RETURNING locked_by`,
+      values: [scope.teamId, scope.livemode, scope.key, request.method, request.path, request.hash, claimId, retentionSeconds, leaseSeconds],
     });
+    if (claimed.rows[0]?.locked_by === claimId) return { outcome: 'claimed', claimId };
+
+    const { rows } = await db.query<{
+      request_hash: string;
+      request_method: string;
+      request_path: string;
+      response_status: number | null;
+      response_body: string | null;
+    }>({
+      name: 'read-idempotency-key',
+      text: `SELECT request_hash, request_method, request_path, response_status, response_body
+               FROM "public"."idempotency_keys" WHERE team_id = $1 AND livemode = $2 AND key = $3`,
+      values: [scope.teamId, scope.livemode, scope.key],
+    });
+    const existing = rows[0];
     if (!existing) continue;
-    if (existing.requestHash !== request.hash) {
+    if (existing.request_hash !== request.hash) {
       return {
         outcome: 'mismatch',
-        original: { method: existing.requestMethod, path: existing.requestPath },
+        original: { method: existing.request_method, path: existing.request_path },
       };
     }
-    if (existing.responseStatus !== null && existing.responseBody !== null) {
+    if (existing.response_status !== null && existing.response_body !== null) {
       return {
         outcome: 'completed',
-        response: { status: existing.responseStatus, body: existing.responseBody },
+        response: { status: existing.response_status, body: existing.response_body },
       };
     }
     return { outcome: 'in_progress' };
@@ -120,32 +127,33 @@ export async function claimIdempotencyKey(
  * its lease ran out), in which case nothing is written.
  */
 export async function completeIdempotencyKey(
-  prisma: PrismaClient,
+  db: Queryable,
   scope: IdempotencyScope,
   claimId: string,
   response: StoredResponse,
 ): Promise<boolean> {
-  const { count } = await prisma.idempotencyKey.updateMany({
-    where: { ...scope, lockedBy: claimId },
-    data: {
-      responseStatus: response.status,
-      responseBody: response.body,
-      completedAt: new Date(),
-      lockedBy: null,
-      lockedAt: null,
-    },
+  const { rowCount } = await db.query({
+    name: 'complete-idempotency-key',
+    text: `UPDATE "public"."idempotency_keys"
+              SET response_status = $5, response_body = $6, completed_at = now(), locked_by = NULL, locked_at = NULL
+            WHERE team_id = $1 AND livemode = $2 AND key = $3 AND locked_by = $4`,
+    values: [scope.teamId, scope.livemode, scope.key, claimId, response.status, response.body],
   });
-  return count === 1;
+  return rowCount === 1;
 }
 
 /** Gives the key back after a request that changed nothing, so the client may retry with it. */
 export async function releaseIdempotencyKey(
-  prisma: PrismaClient,
+  db: Queryable,
   scope: IdempotencyScope,
   claimId: string,
 ): Promise<boolean> {
-  const { count } = await prisma.idempotencyKey.deleteMany({ where: { ...scope, lockedBy: claimId } });
-  return count === 1;
+  const { rowCount } = await db.query({
+    name: 'release-idempotency-key',
+    text: `DELETE FROM "public"."idempotency_keys" WHERE team_id = $1 AND livemode = $2 AND key = $3 AND locked_by = $4`,
+    values: [scope.teamId, scope.livemode, scope.key, claimId],
+  });
+  return rowCount === 1;
 }
 
 /** For retention jobs: drops keys past their retention; returns how many. */

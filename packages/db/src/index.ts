@@ -1,4 +1,5 @@
 export { createDatabase, createPool, type Database, type PrismaClient } from './client.ts';
+export type { Queryable } from './queryable.ts';
 export {
   migrateDatabase,
   readMigrations,
@@ -12,7 +13,7 @@ export {
   createApiKey,
   createTeam,
   findApiKeyBySecret,
-  authenticateApiKey,
+  authenticateApiKeyHash,
   recordApiKeyUse,
   apiKeyUseRecordIntervalMs,
   type AuthenticatedApiKey,
@@ -27,6 +28,12 @@ export {
   type ApiKeySummary,
 } from './api-keys.ts';
 export { ApiKeyNotFound, ApiKeyRevokesItself } from './api-key-errors.ts';
+export {
+  createApiKeyAuthenticator,
+  apiKeyChangeChannel,
+  type ApiKeyAuthenticator,
+  type ApiKeyAuthenticatorOptions,
+} from './api-key-authenticator.ts';
 export {
   claimIdempotencyKey,
   completeIdempotencyKey,

@@ -1,13 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { AuthenticationRequired, ResourceNotFound } from '@reportrun/core';
-import type { Logger } from '@reportrun/config';
-import {
-  apiKeyUseRecordIntervalMs,
-  authenticateApiKey,
-  recordApiKeyUse,
-  type ApiKeyPrincipal,
-  type PrismaClient,
-} from '@reportrun/db';
+import type { ApiKeyAuthenticator, ApiKeyPrincipal } from '@reportrun/db';
 import { faceOf, requestPathOf } from './faces.ts';
 
 declare global {
@@ -72,22 +65,14 @@ function checkAirplaneTeam(request: Request, teamId: string): void {
 }
 
 /** The API key (see `presentedSecret`); the key decides the team and the mode every query runs in. */
-export function requireApiKey(prisma: PrismaClient, logger: Logger) {
+export function requireApiKey(apiKeys: ApiKeyAuthenticator) {
   return async (request: Request, _response: Response, next: NextFunction) => {
-    const key = await authenticateApiKey(prisma, presentedSecret(request));
-    if (!key) {
+    const principal = await apiKeys.authenticate(presentedSecret(request));
+    if (!principal) {
       throw new AuthenticationRequired('The API key is unknown or has been revoked.', 'api_key_invalid');
     }
-    checkAirplaneTeam(request, key.principal.teamId);
-    request.principal = key.principal;
-    const now = new Date();
-    if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() >= apiKeyUseRecordIntervalMs) {
-      // Not awaited: when a key was last used is bookkeeping, and the request must not wait on
-      // it or fail with it. The UPDATE is conditional, so concurrent requests write once.
-      recordApiKeyUse(prisma, key.principal.keyId, now).catch((error: unknown) => {
-        logger.warn({ err: error, keyId: key.principal.keyId }, 'could not record API key use');
-      });
-    }
+    checkAirplaneTeam(request, principal.teamId);
+    request.principal = principal;
     next();
   };
 }

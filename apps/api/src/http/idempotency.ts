@@ -8,7 +8,7 @@ import {
   idempotencyKeyRetentionSeconds,
   releaseIdempotencyKey,
   type IdempotencyScope,
-  type PrismaClient,
+  type Queryable,
   type StoredResponse,
 } from '@reportrun/db';
 import { principalOf } from './auth.ts';
@@ -44,13 +44,14 @@ interface HeldClaim {
 const heldClaims = new WeakMap<Response, HeldClaim>();
 
 export interface IdempotencyOptions {
-  prisma: PrismaClient;
+  /** The service database's pool (the keys' queries skip Prisma: they are on every create). */
+  pool: Queryable;
   logger: Logger;
   /** How long a retry waits for a concurrent request with its key before answering 409. */
   waitMs?: number;
 }
 
-export function honorIdempotencyKey({ prisma, logger, waitMs = 5000 }: IdempotencyOptions) {
+export function honorIdempotencyKey({ pool, logger, waitMs = 5000 }: IdempotencyOptions) {
   return async (request: Request, response: Response, next: NextFunction) => {
     const key = readIdempotencyKey(request);
     if (key === undefined) {
@@ -62,13 +63,13 @@ export function honorIdempotencyKey({ prisma, logger, waitMs = 5000 }: Idempoten
     const target = { method: request.method, path: request.originalUrl, hash: requestFingerprint(request) };
     const deadline = Date.now() + waitMs;
     for (let pauseMs = 20; ; pauseMs = Math.min(pauseMs * 2, 200)) {
-      const claim = await claimIdempotencyKey(prisma, scope, target);
+      const claim = await claimIdempotencyKey(pool, scope, target);
       switch (claim.outcome) {
         case 'claimed': {
           const held: HeldClaim = {
             settled: false,
-            complete: (stored) => completeIdempotencyKey(prisma, scope, claim.claimId, stored),
-            release: () => releaseIdempotencyKey(prisma, scope, claim.claimId),
+            complete: (stored) => completeIdempotencyKey(pool, scope, claim.claimId, stored),
+            release: () => releaseIdempotencyKey(pool, scope, claim.claimId),
             logger,
           };
           heldClaims.set(response, held);
