@@ -77,6 +77,7 @@ export {
 export type { Report as SavedReport } from './generated/prisma/client.ts';
 export type { Schedule, ScheduleSubscriber, ScheduleSlot, RunReadReceipt } from './generated/prisma/client.ts';
 export { findScopedReportRun, type ReportRunScope } from './report-runs.ts';
+export { reportRunFromRow, type ReportRunRow } from './report-run-row.ts';
 export { readLedgerAvailability, type DatasetAvailability } from './dataset-availability.ts';
 export {
   findStorageZone,

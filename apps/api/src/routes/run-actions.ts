@@ -40,7 +40,7 @@ export async function startReportRun(
     throw error instanceof ReportNotFound ? error.asParameter() : error;
   });
   const { defaultTimeoutSeconds, ...record } = runRecordOf(target, { parameters: request.reportParameters, at: new Date() });
-  const run = await createReportRun(deps.prisma, {
+  const run = await createReportRun(deps.pool, {
     teamId: principal.teamId,
     livemode: principal.livemode,
     ...record,
