@@ -14,7 +14,8 @@ import { to as copyTo } from 'pg-copy-streams';
 import { createPool } from '@reportrun/db';
 import { bindSettingsSql, copyStatementSql } from '@reportrun/reports';
 import { exportReport } from '@reportrun/runner';
-import { createStorage, deleteObject, uploadStream } from '@reportrun/storage';
+import { Upload } from '@aws-sdk/lib-storage';
+import { createStorage, deleteObject } from '@reportrun/storage';
 import { benchReport, partSize } from './bench-report.ts';
 
 const name = process.argv[2] ?? '';
@@ -45,8 +46,9 @@ function counter(): Transform & { bytes: number } {
 }
 
 async function upload(body: Readable): Promise<void> {
-  // The same multipart upload the service uses (part size, 2 parts in flight), signed the SDK's default way.
-  await uploadStream(referenceStorage, { key, body, contentType: 'text/csv', partSize });
+  // The SDK's own streaming upload (lib-storage), as most services write it: the service's part
+  // size and parts in flight, a new buffer per part, each part's SHA-256 in its signature.
+  await new Upload({ client: referenceStorage.s3, params: { Bucket: referenceStorage.bucket, Key: key, Body: body, ContentType: 'text/csv' }, partSize, queueSize: 2, leavePartsOnError: false }).done();
 }
 
 /** A bare COPY → multipart upload, optionally through archiver's ZIP at zlib level 6. */

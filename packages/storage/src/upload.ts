@@ -1,5 +1,13 @@
 import type { Readable } from 'node:stream';
-import { Upload } from '@aws-sdk/lib-storage';
+import { crc32 } from 'node:zlib';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type CompletedPart,
+} from '@aws-sdk/client-s3';
 import type { Storage } from './client.ts';
 
 export interface UploadStreamInput {
@@ -10,38 +18,147 @@ export interface UploadStreamInput {
   signal?: AbortSignal;
   /** 5 MiB is S3's smallest part; 8 MiB keeps the part count low for large reports. */
   partSize?: number;
+  /** Parts sent at once; while they are all in flight the body is not read (backpressure). */
+  partsInFlight?: number;
 }
 
 /**
- * Streams a body of unknown length into the bucket with a multipart upload. At most
- * `queueSize` parts are held in memory; on failure or abort the multipart upload is aborted,
- * so no parts are left behind.
+ * One part as it fills: the body's bytes copied into a buffer of the part size, with their
+ * CRC-32 computed as they arrive. Buffers are reused once their part has been sent, so a whole
+ * export allocates `partsInFlight + 1` of them instead of a new one per part.
+ */
+class Part {
+  size = 0;
+  private crc = 0;
+  constructor(readonly buffer: Buffer) {}
+
+  get full(): boolean {
+    return this.size === this.buffer.length;
+  }
+
+  /** Copies as much of `chunk` as fits; returns what is left for the next part. */
+  fill(chunk: Buffer): Buffer {
+    const taken = Math.min(chunk.length, this.buffer.length - this.size);
+    const piece = chunk.subarray(0, taken);
+    piece.copy(this.buffer, this.size);
+    this.size += taken;
+    this.crc = crc32(piece, this.crc);
+    return chunk.subarray(taken);
+  }
+
+  /** The request body, and with payload signing `checksum` its CRC-32 (`x-amz-checksum-crc32`, big-endian, base64). */
+  request(storage: Storage): { Body: Buffer; ContentLength: number; ChecksumCRC32?: string } {
+    const Body = this.buffer.subarray(0, this.size);
+    if (storage.payloadSigning !== 'checksum') return { Body, ContentLength: this.size };
+    const value = Buffer.alloc(4);
+    value.writeUInt32BE(this.crc >>> 0);
+    return { Body, ContentLength: this.size, ChecksumCRC32: value.toString('base64') };
+  }
+}
+
+/**
+ * Streams a body of unknown length into the bucket: one PutObject when it fits in one part,
+ * otherwise a multipart upload with at most `partsInFlight` parts in flight plus the one
+ * filling (the body is not read while they are all in flight). Each part carries its CRC-32.
+ * On any failure — the body's, a part's, the signal's — the multipart upload is aborted before
+ * this rejects, so no parts are left behind.
  */
 export async function uploadStream(storage: Storage, input: UploadStreamInput): Promise<void> {
-  const upload = new Upload({
-    client: storage.s3,
-    params: {
-      Bucket: storage.bucket,
-      Key: input.key,
-      Body: input.body,
-      ContentType: input.contentType,
-      // Every part and single-request upload carries its CRC-32, checked by the server; with it
-      // the body is signed as UNSIGNED-PAYLOAD (see PayloadSigning).
-      ...(storage.payloadSigning === 'checksum' ? { ChecksumAlgorithm: 'CRC32' as const } : {}),
-      ...(input.contentDisposition ? { ContentDisposition: input.contentDisposition } : {}),
-    },
-    partSize: input.partSize ?? 8 * 1024 * 1024,
-    queueSize: 2,
-    leavePartsOnError: false,
-  });
-  // Abort by failing the body rather than with upload.abort(): abort() makes done() reject at
-  // once while the multipart upload is still open, whereas a failing body runs the library's
-  // own error path, which sends AbortMultipartUpload before done() rejects. No parts are left.
-  const onAbort = () =>
-    input.body.destroy(input.signal?.reason instanceof Error ? input.signal.reason : new Error('upload aborted'));
+  const partSize = input.partSize ?? 8 * 1024 * 1024;
+  const partsInFlight = input.partsInFlight ?? 2;
+  const { Bucket, Key } = { Bucket: storage.bucket, Key: input.key };
+  const headers = {
+    ContentType: input.contentType,
+    ...(input.contentDisposition ? { ContentDisposition: input.contentDisposition } : {}),
+  };
+  const checksummed = storage.payloadSigning === 'checksum';
+  // Stops the requests in flight when the upload fails or is aborted.
+  const requests = new AbortController();
+  const onAbort = () => {
+    const reason = input.signal?.reason instanceof Error ? input.signal.reason : new Error('upload aborted');
+    requests.abort(reason);
+    input.body.destroy(reason);
+  };
+  if (input.signal?.aborted) onAbort();
   input.signal?.addEventListener('abort', onAbort, { once: true });
+
+  let uploadId: string | undefined;
+  const completed: CompletedPart[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  const spare: Buffer[] = [];
+  const newPart = () => new Part(spare.pop() ?? Buffer.allocUnsafeSlow(partSize));
+  const sendPart = (part: Part, partNumber: number) => {
+    const sending = (async () => {
+      const request = part.request(storage);
+      const sent = await storage.s3.send(
+        new UploadPartCommand({ Bucket, Key, UploadId: uploadId, PartNumber: partNumber, ...request }),
+        { abortSignal: requests.signal },
+      );
+      completed.push({ PartNumber: partNumber, ETag: sent.ETag, ...(request.ChecksumCRC32 ? { ChecksumCRC32: request.ChecksumCRC32 } : {}) });
+      spare.push(part.buffer);
+    })();
+    // The first failure stops the body at once; the loop below rethrows it.
+    sending.catch((error: unknown) => {
+      failure ??= error;
+      requests.abort(error);
+      input.body.destroy(error instanceof Error ? error : new Error(String(error)));
+    });
+    const tracked = sending.finally(() => inFlight.delete(tracked));
+    tracked.catch(() => {});
+    inFlight.add(tracked);
+  };
+
   try {
-    await upload.done();
+    let part = newPart();
+    let partNumber = 0;
+    for await (const chunk of input.body as AsyncIterable<Buffer | Uint8Array | string>) {
+      let rest = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      // A part is sent only when more bytes follow it, so a body of exactly one part is one PutObject.
+      while (rest.length > 0) {
+        if (part.full) {
+          if (uploadId === undefined) {
+            const created = await storage.s3.send(
+              new CreateMultipartUploadCommand({ Bucket, Key, ...headers, ...(checksummed ? { ChecksumAlgorithm: 'CRC32' } : {}) }),
+              { abortSignal: requests.signal },
+            );
+            uploadId = created.UploadId;
+          }
+          partNumber += 1;
+          sendPart(part, partNumber);
+          // Backpressure: the body is read again once a part has gone.
+          while (inFlight.size >= partsInFlight) await Promise.race(inFlight);
+          if (failure) throw failure;
+          part = newPart();
+        }
+        rest = part.fill(rest);
+      }
+    }
+    if (uploadId === undefined) {
+      // The whole body fit in one part: one request.
+      await storage.s3.send(new PutObjectCommand({ Bucket, Key, ...headers, ...part.request(storage) }), { abortSignal: requests.signal });
+      return;
+    }
+    sendPart(part, partNumber + 1);
+    await Promise.all(inFlight);
+    if (failure) throw failure;
+    await storage.s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket,
+        Key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: completed.toSorted((a, b) => a.PartNumber! - b.PartNumber!) },
+      }),
+      { abortSignal: requests.signal },
+    );
+  } catch (error) {
+    requests.abort(error);
+    await Promise.allSettled(inFlight);
+    if (uploadId !== undefined) {
+      // Not under the aborted signal: this request must go out.
+      await storage.s3.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId: uploadId })).catch(() => {});
+    }
+    throw failure ?? error;
   } finally {
     input.signal?.removeEventListener('abort', onAbort);
   }

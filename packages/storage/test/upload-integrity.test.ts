@@ -17,40 +17,47 @@ interface SentUpload {
   bodyCrc32: string | undefined;
 }
 
+type Handler = (args: { request: unknown }) => Promise<unknown>;
+/** A middleware placed after signing: it sees (and may change) what the server receives. */
+const afterSigning = (
+  target: Storage,
+  name: string,
+  middleware: (next: Handler, context: { commandName?: string }) => Handler,
+) =>
+  target.s3.middlewareStack.addRelativeTo(middleware as never, {
+    relation: 'after',
+    toMiddleware: 'httpSigningMiddleware',
+    name,
+  });
+
 /** Records the requests a client sends, after signing (what the server sees). */
 function recordUploads(target: Storage): SentUpload[] {
   const sent: SentUpload[] = [];
-  target.s3.middlewareStack.addRelativeTo(
-    (next, context) => async (args) => {
-      const request = args.request as { headers: Record<string, string>; body?: unknown };
-      const body = request.body instanceof Uint8Array ? request.body : undefined;
-      sent.push({
-        command: context.commandName ?? '',
-        payloadHash: request.headers['x-amz-content-sha256'],
-        crc32: request.headers['x-amz-checksum-crc32'],
-        bodyCrc32: body ? crc32Base64(body) : undefined,
-      });
-      return next(args);
-    },
-    { relation: 'after', toMiddleware: 'httpSigningMiddleware', name: 'recordUploads' },
-  );
+  afterSigning(target, 'recordUploads', (next, context) => async (args) => {
+    const request = args.request as { headers: Record<string, string>; body?: unknown };
+    const body = request.body instanceof Uint8Array ? request.body : undefined;
+    sent.push({
+      command: context.commandName ?? '',
+      payloadHash: request.headers['x-amz-content-sha256'],
+      crc32: request.headers['x-amz-checksum-crc32'],
+      bodyCrc32: body ? crc32Base64(body) : undefined,
+    });
+    return next(args);
+  });
   return sent;
 }
 
 /** Flips one byte of each UploadPart body after its checksum was computed: corruption in transit. */
 function corruptParts(target: Storage): void {
-  target.s3.middlewareStack.addRelativeTo(
-    (next, context) => async (args) => {
-      const request = args.request as { body?: unknown };
-      if (context.commandName === 'UploadPartCommand' && request.body instanceof Uint8Array) {
-        const copy = Buffer.from(request.body);
-        copy[0] = copy[0]! ^ 0xff;
-        request.body = copy;
-      }
-      return next(args);
-    },
-    { relation: 'after', toMiddleware: 'httpSigningMiddleware', name: 'corruptParts' },
-  );
+  afterSigning(target, 'corruptParts', (next, context) => async (args) => {
+    const request = args.request as { body?: unknown };
+    if (context.commandName === 'UploadPartCommand' && request.body instanceof Uint8Array) {
+      const copy = Buffer.from(request.body);
+      copy[0] = copy[0]! ^ 0xff;
+      request.body = copy;
+    }
+    return next(args);
+  });
 }
 
 const crc32Base64 = (bytes: Uint8Array) => {
@@ -86,7 +93,11 @@ describe('upload integrity', () => {
     const sent = recordUploads(storage);
     const small = bytesOf(1000, 1);
     const large = bytesOf(2 * sixMiB + 12345, 2);
-    await uploadStream(storage, { key: 'integrity/small.csv', body: Readable.from([small]), contentType: 'text/csv' });
+    await uploadStream(storage, {
+      key: 'integrity/small.csv',
+      body: Readable.from([small]),
+      contentType: 'text/csv',
+    });
     await uploadStream(storage, {
       key: 'integrity/large.csv',
       body: Readable.from([large.subarray(0, 70_000), large.subarray(70_000)]),
@@ -94,8 +105,15 @@ describe('upload integrity', () => {
       partSize: sixMiB,
     });
 
-    const bodies = sent.filter((request) => request.command === 'PutObjectCommand' || request.command === 'UploadPartCommand');
-    expect(bodies.map((request) => request.command)).toEqual(['PutObjectCommand', 'UploadPartCommand', 'UploadPartCommand', 'UploadPartCommand']);
+    const bodies = sent.filter(
+      (request) => request.command === 'PutObjectCommand' || request.command === 'UploadPartCommand',
+    );
+    expect(bodies.map((request) => request.command)).toEqual([
+      'PutObjectCommand',
+      'UploadPartCommand',
+      'UploadPartCommand',
+      'UploadPartCommand',
+    ]);
     for (const request of bodies) {
       expect(request.payloadHash).toBe('UNSIGNED-PAYLOAD');
       expect(request.crc32).toBeDefined();
@@ -109,7 +127,12 @@ describe('upload integrity', () => {
   it('signs the body itself with S3_PAYLOAD_SIGNING=sha256', async () => {
     const sent = recordUploads(sha256Storage);
     const bytes = bytesOf(sixMiB + 10, 3);
-    await uploadStream(sha256Storage, { key: 'integrity/sha256.csv', body: Readable.from([bytes]), contentType: 'text/csv', partSize: sixMiB });
+    await uploadStream(sha256Storage, {
+      key: 'integrity/sha256.csv',
+      body: Readable.from([bytes]),
+      contentType: 'text/csv',
+      partSize: sixMiB,
+    });
     const bodies = sent.filter((request) => request.command === 'UploadPartCommand');
     expect(bodies).toHaveLength(2);
     for (const request of bodies) {
@@ -122,8 +145,18 @@ describe('upload integrity', () => {
   it('a part corrupted on its way fails the upload, leaving neither an object nor an open multipart upload', async (context) => {
     // Servers that ignore checksum headers (Ceph before 19) cannot refuse it; S3_PAYLOAD_SIGNING=sha256 is their setting.
     const probe = await storage.s3
-      .send(new PutObjectCommand({ Bucket: storage.bucket, Key: 'integrity/probe', Body: 'probe', ChecksumCRC32: crc32Base64(Buffer.from('other')) }))
-      .then(() => 'accepted' as const, () => 'refused' as const);
+      .send(
+        new PutObjectCommand({
+          Bucket: storage.bucket,
+          Key: 'integrity/probe',
+          Body: 'probe',
+          ChecksumCRC32: crc32Base64(Buffer.from('other')),
+        }),
+      )
+      .then(
+        () => 'accepted' as const,
+        () => 'refused' as const,
+      );
     if (probe === 'accepted') context.skip();
 
     const corrupting = createStorageFromConfig(fixture.environment.config);
@@ -140,7 +173,9 @@ describe('upload integrity', () => {
     } finally {
       corrupting.s3.destroy();
     }
-    await expect(storage.s3.send(new HeadObjectCommand({ Bucket: storage.bucket, Key: 'integrity/corrupted.csv' }))).rejects.toThrow();
+    await expect(
+      storage.s3.send(new HeadObjectCommand({ Bucket: storage.bucket, Key: 'integrity/corrupted.csv' })),
+    ).rejects.toThrow();
     const open: string[] = [];
     for await (const upload of listMultipartUploads(storage, 'integrity/')) open.push(upload.key);
     expect(open).toEqual([]);
