@@ -10,6 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cpus, loadavg, totalmem } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -117,6 +118,33 @@ for (let round = 0; round < rounds; round += 1) {
   }
 }
 
+// Where the API's CPU goes: its process's CPU time (all threads, /proc/<pid>/stat, in the
+// kernel's 100 Hz ticks) per request, for requests that do more and more of the submit path.
+const apiPid = api.service.child.pid!;
+const cpuMsOf = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
+const authorized = { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json' };
+const withIdempotencyKey = [{ setupRequest: (request: autocannon.Request) => ({ ...request, headers: { ...request.headers, 'idempotency-key': randomUUID() } }) }];
+const costKinds: { label: string; options: autocannon.Options }[] = [
+  { label: 'GET /livez (no key)', options: { url: `${api.url}/livez` } },
+  { label: 'GET /v2/reporting/reports (key, rate limit)', options: { url: `${api.url}/v2/reporting/reports`, headers: authorized } },
+  { label: 'POST a run, no Idempotency-Key', options: { url: `${api.url}/v2/reporting/report_runs`, method: 'POST', headers: authorized, body } },
+  { label: 'POST a run with an Idempotency-Key', options: { url: `${api.url}/v2/reporting/report_runs`, method: 'POST', headers: authorized, body, requests: withIdempotencyKey } },
+];
+const costs: { label: string; requestsPerSecond: number; cpuMicrosecondsPerRequest: number }[] = [];
+for (const kind of costKinds) {
+  const before = cpuMsOf(apiPid);
+  const result = await autocannon({ connections, duration: Math.max(3, Math.round(seconds / 2)), ...kind.options });
+  costs.push({
+    label: kind.label,
+    requestsPerSecond: result.requests.average,
+    cpuMicrosecondsPerRequest: Math.round(((cpuMsOf(apiPid) - before) * 1000) / Math.max(1, result.requests.total)),
+  });
+  log(`cost ${kind.label}: ${costs.at(-1)!.cpuMicrosecondsPerRequest} µs of API CPU per request`);
+}
+
 // Small runs: one-day runs one after another through a real worker; POST → succeeded is read
 // from the run's own timestamps (created, succeeded_at), so polling adds nothing to it. A fresh
 // API and queue prefix, so the thousands of runs the load rounds queued are not ahead of them.
@@ -182,6 +210,7 @@ const result = {
   rounds,
   hello,
   submit: { ...submit, vsHello: submit.requestsPerSecond / hello.requestsPerSecond, targets: { vsHello: 0.3, p99Ms: 50 } },
+  apiCpuPerRequest: costs,
   smallRuns: { count: latencies.length, p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95), targets: { p50Ms: 40, p95Ms: 80 } },
 };
 
@@ -195,5 +224,7 @@ if (json) {
     `| ${label} | ${s.requestsPerSecond.toFixed(0)} (${s.minRequestsPerSecond.toFixed(0)}–${s.maxRequestsPerSecond.toFixed(0)}) | ${ratio} | ${s.p50Ms} | ${s.p99Ms} | ${s.non2xx} |\n`;
   process.stdout.write(row('Express 5 hello-world POST (reference)', hello, '1.00'));
   process.stdout.write(row('POST /v2/reporting/report_runs (auth, idempotency, rate limit)', submit, `${result.submit.vsHello.toFixed(3)} (target ≥ 0.3)`));
+  process.stdout.write('\n| request (50 connections) | req/s | API CPU per request |\n| --- | --- | --- |\n');
+  for (const cost of costs) process.stdout.write(`| ${cost.label} | ${cost.requestsPerSecond.toFixed(0)} | ${cost.cpuMicrosecondsPerRequest} µs |\n`);
   process.stdout.write(`\nSmall runs (one day of the ledger, one at a time, POST → succeeded from the run's timestamps): ${latencies.length} runs, p50 ${result.smallRuns.p50Ms} ms (target ≤ 40), p95 ${result.smallRuns.p95Ms} ms (target ≤ 80)\n`);
 }
