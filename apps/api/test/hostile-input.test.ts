@@ -251,6 +251,44 @@ describe('the error handler', () => {
     expect(error).not.toHaveBeenCalled();
   });
 
+  it('answers 503 with Retry-After when the database cannot be reached: refused, lost mid-query, through Prisma or node-postgres', async () => {
+    // A port nothing listens on: the connection is refused.
+    const closed = database.createDatabase('postgresql://postgres@127.0.0.1:1/nowhere', { max: 1, connectionTimeoutMillis: 2000 });
+    try {
+      for (const failure of [() => closed.pool.query('SELECT 1'), () => closed.prisma.reportRun.findFirst()]) {
+        const { response, warn, error } = await serve(failure);
+        const problem = await expectProblem(response, 503, 'service_unavailable');
+        expect(problem.retry_after_seconds).toBe(5);
+        expect(response.headers.get('retry-after')).toBe('5');
+        expect(warn).toHaveBeenCalledOnce();
+        expect(error).not.toHaveBeenCalled();
+      }
+    } finally {
+      await closed.close().catch(() => {});
+    }
+    // A connection the server ends while it runs a query (a restart, a failover).
+    const doomed = database.createPool(fixture.environment.config.DATABASE_URL, { max: 1 });
+    try {
+      const { response } = await serve(async () => {
+        const client = await doomed.connect();
+        // The ended connection also reports itself as the client's own error event.
+        client.on('error', () => {});
+        try {
+          const running = client.query('SELECT pg_sleep(10)');
+          running.catch(() => {}); // it fails while the terminate is awaited; awaited below
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          await fixture.db.pool.query('SELECT pg_terminate_backend($1)', [(client as unknown as { processID: number }).processID]);
+          await running;
+        } finally {
+          client.release(true);
+        }
+      });
+      await expectProblem(response, 503, 'service_unavailable');
+    } finally {
+      await doomed.end();
+    }
+  });
+
   it('keeps a real fault a logged 500', async () => {
     const { response, error } = await serve(() => fixture.db.pool.query('SELECT * FROM no_such_table'));
     await expectProblem(response, 500, 'internal_error');

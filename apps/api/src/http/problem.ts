@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from '@reportrun/config';
-import { DomainError, problemTypePath } from '@reportrun/core';
+import { DomainError, ServiceUnavailable, problemTypePath } from '@reportrun/core';
 import type { Problem, StripeV1Error } from '@reportrun/core';
 import { errorEnvelopeOf, requestPathOf } from './faces.ts';
 import {
@@ -105,6 +105,31 @@ export function postgresSqlState(error: unknown): string | undefined {
   return undefined;
 }
 
+/** Socket-level failures: the database (or the network to it) is not there. */
+const unreachableErrnos = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** Prisma's codes for the same: cannot reach the server, it closed the connection, no connection from the pool in time. */
+const unreachablePrismaCodes = new Set(['P1001', 'P1002', 'P1017', 'P2024']);
+
+/**
+ * Whether an error means the database cannot be reached right now, rather than that a request
+ * or the code was wrong: refused or lost connections, a pool that cannot connect in time, a
+ * server shutting down, restarting or out of connections (SQLSTATE 08xxx, 57P01–57P03, 53300).
+ * Such a request is worth retrying, so it is answered 503 with Retry-After, not 500.
+ */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  const sqlState = postgresSqlState(error);
+  if (sqlState && (sqlState.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(sqlState))) return true;
+  for (let current: unknown = error, hops = 0; current && typeof current === 'object' && hops < 5; hops += 1) {
+    const code: unknown = Reflect.get(current, 'code');
+    if (typeof code === 'string' && (unreachableErrnos.has(code) || unreachablePrismaCodes.has(code))) return true;
+    const message: unknown = Reflect.get(current, 'message');
+    // node-postgres says these in words only.
+    if (typeof message === 'string' && /^(Connection terminated|timeout exceeded when trying to connect)/.test(message)) return true;
+    current = Reflect.get(current, 'cause');
+  }
+  return false;
+}
+
 /** The one place errors become HTTP answers: problem+json, never a stack trace. */
 export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, request, response, _next) => {
@@ -136,6 +161,11 @@ export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
         'database refused a request value',
       );
       sendProblem(response, toProblem(new ValueNotStorable(sqlState), instance));
+      return;
+    }
+    if (isDatabaseUnreachable(error)) {
+      logger.warn({ err: error, method: request.method, path: request.path }, 'database unreachable');
+      sendProblem(response, toProblem(new ServiceUnavailable('The database cannot be reached right now.', 5), instance));
       return;
     }
     if (parserError.status && parserError.status >= 400 && parserError.status < 500 && parserError.expose) {
