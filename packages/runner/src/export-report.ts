@@ -139,10 +139,8 @@ export async function exportReport(input: ExportReportInput): Promise<ExportedFi
       clientBroken = true;
       copy.destroy();
       body.destroy();
-      // Whichever side failed first, surface the database error when there is one: it says why.
-      const results = await Promise.allSettled([produce, upload]);
-      const first = results.find((result) => result.status === 'rejected') as PromiseRejectedResult | undefined;
-      throw first?.reason ?? error;
+      const [produced, uploaded] = await Promise.allSettled([produce, upload]);
+      throw causeOfFailure(produced, uploaded) ?? error;
     }
     // The extra shards read in this transaction's snapshot; their transactions end with it.
     await sharded?.close(false);
@@ -162,6 +160,24 @@ export async function exportReport(input: ExportReportInput): Promise<ExportedFi
     if (!clientBroken) client.off('error', onClientError);
     client.release(clientBroken ? true : undefined);
   }
+}
+
+/**
+ * The error that says why an export failed, of the two sides that may both have: the database's
+ * when there is one; but an upload that fails stops reading its body, which fails the producing
+ * side with a bare `AbortError` or premature close that only echoes the upload's own error
+ * (storage gone, refused, 5xx), and that error is the one to classify.
+ */
+function causeOfFailure(produced: PromiseSettledResult<void>, uploaded: PromiseSettledResult<void>): unknown {
+  const producedError = produced.status === 'rejected' ? (produced.reason as unknown) : undefined;
+  const uploadError = uploaded.status === 'rejected' ? (uploaded.reason as unknown) : undefined;
+  if (producedError !== undefined && !(uploadError !== undefined && isStreamEcho(producedError))) return producedError;
+  return uploadError;
+}
+
+function isStreamEcho(error: unknown): boolean {
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  return name === 'AbortError' || code === 'ABORT_ERR' || code === 'ERR_STREAM_PREMATURE_CLOSE';
 }
 
 function abortReason(signal: AbortSignal | undefined): Error {

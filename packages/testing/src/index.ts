@@ -13,7 +13,7 @@ export {
   nextDate,
   type WallClock,
 } from './wall-clock.ts';
-export { pendingMultipartUploads } from './multipart-uploads.ts';
+export { pendingMultipartUploads, pendingMultipartUploadsIn } from './multipart-uploads.ts';
 export { appDirectory, spawnApp, startApi, startScheduler, startWorker, lockLedger, metricsUrlOf, type AppName } from './service-processes.ts';
 export {
   useTestFixture,
