@@ -19,10 +19,10 @@ import {
 } from '@reportrun/testing';
 
 /**
- * A team's storage zone whose S3 server goes down in the middle of an export and comes back:
- * the same promise as the service's own bucket (a storage outage is a passing fault, retried
- * with backoff), kept on a second S3 server that the test stops and starts like an outage from
- * outside. The server keeps its data directory, so what the dead attempt left there (an open
+ * A team's storage zone whose S3 server goes down in the middle of an export: the same promise
+ * as the service's own bucket (a storage outage is a passing fault, retried with backoff, and
+ * `storage_unavailable` once the attempts are spent), kept on a second S3 server that the test
+ * stops and starts like an outage from outside. The server keeps its data directory, so what the dead attempt left there (an open
  * multipart upload) is still there when it returns, for the scheduler's orphan cleanup to find.
  */
 
@@ -117,35 +117,58 @@ const stageOf = async (id: string) =>
   ((await fixture.db.prisma.reportRun.findUniqueOrThrow({ where: { id }, select: { statusDetails: true } })).statusDetails as { stage?: string })
     .stage;
 
-describe("a storage zone's S3 server going down mid-export", () => {
-  for (const { name, resultOptions, contentType, multipart } of formats) {
-    it(`${name}: the run is retried and succeeds once the zone is back, and nothing else is left in the zone`, async () => {
-      // The COPY waits on the ledger lock until the run is seen exporting, then rows flow.
-      const failuresBefore = await retriedFailures();
-      const lock = await lockLedger(fixture.environment.config.DATABASE_URL);
-      let id: string;
-      try {
-        id = (
-          await fixture.client.createRun({
-            report: 'balance_change_from_activity.itemized.1',
-            report_parameters: { interval_start: '2025-01-01T00:00:00Z', interval_end: '2026-01-01T00:00:00Z' },
-            result_options: resultOptions,
-          })
-        ).id;
-        await waitFor(copyBackends, (running) => running === 1, { intervalMs: 20 });
-      } finally {
-        await lock.release();
-      }
-      const prefix = runResultPrefix(fixture.teamId, id);
-      if (multipart) {
-        // Proves the outage lands mid-upload: a multipart upload for this run is open right now.
-        await waitFor(() => pendingMultipartUploadsIn(zoneStorage, prefix), (keys) => keys.length === 1, { intervalMs: 20, timeoutMs: 60_000 });
-      } else {
-        await waitFor(() => stageOf(id), (stage) => stage === 'uploading', { intervalMs: 10, timeoutMs: 60_000 });
-      }
-      await zoneServer!.stop();
-      zoneServer = undefined;
+/**
+ * Starts a run of the format and stops the zone's server while its file is on the way there:
+ * with a multipart upload open (CSV, JSON Lines), or while the ZIP streams.
+ */
+async function runIntoOutage(format: (typeof formats)[number]): Promise<{ id: string; prefix: string }> {
+  // The COPY waits on the ledger lock until the run is seen exporting, then rows flow.
+  const lock = await lockLedger(fixture.environment.config.DATABASE_URL);
+  let id: string;
+  try {
+    id = (
+      await fixture.client.createRun({
+        report: 'balance_change_from_activity.itemized.1',
+        report_parameters: { interval_start: '2025-01-01T00:00:00Z', interval_end: '2026-01-01T00:00:00Z' },
+        result_options: format.resultOptions,
+      })
+    ).id;
+    await waitFor(copyBackends, (running) => running === 1, { intervalMs: 20 });
+  } finally {
+    await lock.release();
+  }
+  const prefix = runResultPrefix(fixture.teamId, id);
+  if (format.multipart) {
+    // Proves the outage lands mid-upload: a multipart upload for this run is open right now.
+    await waitFor(() => pendingMultipartUploadsIn(zoneStorage, prefix), (keys) => keys.length === 1, { intervalMs: 20, timeoutMs: 60_000 });
+  } else {
+    await waitFor(() => stageOf(id), (stage) => stage === 'uploading', { intervalMs: 10, timeoutMs: 60_000 });
+  }
+  await zoneServer!.stop();
+  zoneServer = undefined;
+  return { id, prefix };
+}
 
+/** What the run's attempts left in the zone once orphan cleanup has been by: the result, or nothing. */
+async function zoneHoldsOnly(prefix: string, result: string | null): Promise<void> {
+  await waitFor(
+    async () => ({ objects: await listObjectKeys(zoneStorage, prefix), uploads: await pendingMultipartUploadsIn(zoneStorage, prefix) }),
+    ({ objects, uploads }) => objects.length === (result ? 1 : 0) && uploads.length === 0,
+    { timeoutMs: 30_000 },
+  );
+  expect(await listObjectKeys(zoneStorage, prefix)).toEqual(result ? [result] : []);
+}
+
+function expectWorkerAlive(): void {
+  expect(fixture.worker.child.exitCode, fixture.worker.output().slice(-4000)).toBeNull();
+  expect(fixture.worker.child.signalCode).toBeNull();
+}
+
+describe("a storage zone's S3 server going down mid-export", () => {
+  for (const format of formats) {
+    it(`${format.name}: the run is retried and succeeds once the zone is back, and nothing else is left in the zone`, async () => {
+      const failuresBefore = await retriedFailures();
+      const { id, prefix } = await runIntoOutage(format);
       // Down until the first attempt has failed on it and the run waits for its retry.
       const waiting = await waitFor(
         () => fixture.db.prisma.reportRun.findUniqueOrThrow({ where: { id } }),
@@ -153,32 +176,41 @@ describe("a storage zone's S3 server going down mid-export", () => {
         { intervalMs: 20, timeoutMs: 90_000 },
       );
       expect(waiting.status, JSON.stringify(waiting.statusDetails)).toBe('running');
-      expect(fixture.worker.child.exitCode, fixture.worker.output().slice(-4000)).toBeNull();
+      expectWorkerAlive();
       zoneServer = await startZoneServer(zonePort);
-      // Counted as the storage fault it is (the connection to storage broke), not as an
-      // unexpected error: the run's final code would say so had the zone stayed down.
+      // Every failed attempt is counted as the storage fault it is, not as a lost database
+      // connection or an unexpected error.
       const failures = await retriedFailures();
+      expect(failures.storage_unavailable).toBeGreaterThan(failuresBefore.storage_unavailable!);
+      expect(failures.connection_lost).toBe(failuresBefore.connection_lost);
       expect(failures.internal_error).toBe(failuresBefore.internal_error);
-      expect(failures.connection_lost! + failures.storage_unavailable!).toBeGreaterThan(
-        failuresBefore.connection_lost! + failuresBefore.storage_unavailable!,
-      );
 
       const run = await fixture.client.waitUntilEnded(id, { timeoutMs: 120_000 });
       expect(run.status, JSON.stringify(run.status_details)).toBe('succeeded');
       expect(run.attempts).toBeGreaterThanOrEqual(2);
       expect(run.result!.file!.rows).toBe(ledgerRows);
-      expect(run.result!.file!.content_type).toBe(contentType);
-      const stored = await fixture.db.prisma.reportRun.findUniqueOrThrow({ where: { id } });
+      expect(run.result!.file!.content_type).toBe(format.contentType);
       // The dead attempt's open upload (or partial object) is gone: only the result remains.
-      await waitFor(
-        async () => ({ objects: await listObjectKeys(zoneStorage, prefix), uploads: await pendingMultipartUploadsIn(zoneStorage, prefix) }),
-        ({ objects, uploads }) => objects.length === 1 && uploads.length === 0,
-        { timeoutMs: 30_000 },
-      );
-      expect(await listObjectKeys(zoneStorage, prefix)).toEqual([stored.fileObjectKey]);
+      const stored = await fixture.db.prisma.reportRun.findUniqueOrThrow({ where: { id } });
+      await zoneHoldsOnly(prefix, stored.fileObjectKey);
       const download = await fetch(run.result!.file!.download_url!.url);
       expect(download.status).toBe(200);
       expect(Number(download.headers.get('content-length'))).toBe(run.result!.file!.size);
+    });
+  }
+
+  for (const format of formats) {
+    it(`${format.name}: a zone that stays down fails the run as storage_unavailable once its attempts are spent, and leaves nothing`, async () => {
+      const { id, prefix } = await runIntoOutage(format);
+      // Five attempts with backoff (1, 2, 4, 8 s, with jitter) before the run gives up.
+      const run = await fixture.client.waitUntilEnded(id, { timeoutMs: 120_000 });
+      expect(run.status, JSON.stringify(run.status_details)).toBe('failed');
+      expect(run.status_details).toMatchObject({ code: 'storage_unavailable', retryable: true });
+      expect(run.attempts).toBe(5);
+      expect(run.result).toBeNull();
+      expectWorkerAlive();
+      zoneServer = await startZoneServer(zonePort);
+      await zoneHoldsOnly(prefix, null);
     });
   }
 
@@ -191,8 +223,7 @@ describe("a storage zone's S3 server going down mid-export", () => {
     expect(ended.status, JSON.stringify(ended.status_details)).toBe('succeeded');
     expect(ended.attempts).toBe(1);
     expect(await listObjectKeys(zoneStorage, runResultPrefix(fixture.teamId, run.id))).toHaveLength(1);
-    expect(fixture.worker.child.exitCode).toBeNull();
-    expect(fixture.worker.child.signalCode).toBeNull();
+    expectWorkerAlive();
     expect(fixture.worker.output()).not.toMatch(/uncaught|unhandled/i);
   });
 });
