@@ -154,6 +154,9 @@ export async function exportReport(input: ExportReportInput): Promise<ExportedFi
     throw input.signal?.aborted ? abortReason(input.signal) : error;
   } finally {
     input.signal?.removeEventListener('abort', stopOnAbort);
+    // An abort that came as the export finished has a cancel on its way to this backend: handed
+    // back to the pool, the connection could have the next borrower's statement canceled.
+    if (input.signal?.aborted) clientBroken = true;
     await sharded?.close(true);
     // A client that failed mid-COPY may still be streaming; never hand it back to the pool.
     // A destroyed client keeps its error listener: its socket can still report the close.
