@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReportRunResource } from '@reportrun/core';
 import * as database from '@reportrun/db';
@@ -63,14 +64,18 @@ const ended = (run: ReportRunResource) => run.status !== 'running';
 
 const lockLedger = () => lockLedgerOf(fixture.environment.config.DATABASE_URL);
 
-/** The sharded export's first planning step (the bounded count), held by the ledger lock. */
-async function planningBlocked(): Promise<number> {
+/** Statements of this file's database waiting for a table lock, by what they start with. */
+async function waitingOnLock(prefix: string): Promise<number> {
   const { rowCount } = await fixture.db.pool.query(
     `SELECT 1 FROM pg_stat_activity
-      WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'SELECT count(*)::int AS rows%'`,
+      WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1 || '%'`,
+    [prefix],
   );
   return rowCount ?? 0;
 }
+
+/** The sharded export's first planning step (the bounded count), held by the ledger lock. */
+const planningBlocked = () => waitingOnLock('SELECT count(*)::int AS rows');
 
 /** Statements of an export still running in this file's database (planning or COPY). */
 async function exportStatements(): Promise<number> {
@@ -154,6 +159,41 @@ describe('a sharded run stopped while it plans ends as an unsharded one would', 
       expect(run.attempts).toBe(1);
       expect(run.result!.file!.rows).toBe(ledgerRows);
       expect(run.result!.file!.content_type).toBe(format);
+    });
+  }
+});
+
+describe('a sharded run canceled while its shards copy ends as an unsharded one would', () => {
+  for (const format of ['csv', 'json', 'zip'] as const) {
+    it(`${format}: every shard's COPY is stopped and the run is canceled, with nothing stored`, async () => {
+      await startWorker();
+      // The later shard is held at its COPY: an exclusive lock requested while the run plans
+      // queues behind the export's own share lock, and the later shard's fresh transaction
+      // queues behind that request, while the first range (already holding its lock) streams.
+      const lock = await lockLedger();
+      const queued = new pg.Client({ connectionString: fixture.environment.config.DATABASE_URL });
+      await queued.connect();
+      let queuedLock: Promise<unknown> | undefined;
+      try {
+        const id = await createRun(format);
+        await waitFor(planningBlocked, (blocked) => blocked === 1);
+        await queued.query('BEGIN');
+        queuedLock = queued.query('LOCK TABLE dataset.balance_transactions IN ACCESS EXCLUSIVE MODE');
+        queuedLock.catch(() => {});
+        await waitFor(() => waitingOnLock('LOCK TABLE'), (waiting) => waiting === 1);
+        await lock.release();
+        await waitFor(() => waitingOnLock('COPY ('), (waiting) => waiting === 1);
+        expect((await call('POST', `/v2/reporting/report_runs/${id}/cancel`)).status).toBe(200);
+        // Gone while the queued lock still holds the ledger: canceled, not left waiting.
+        await waitFor(exportStatements, (running) => running === 0, { timeoutMs: 10_000 });
+        expect((await getRun(id)).status).toBe('canceled');
+        await expectNothingStored(id);
+      } finally {
+        await lock.release();
+        await queuedLock?.catch(() => {});
+        await queued.query('ROLLBACK').catch(() => {});
+        await queued.end();
+      }
     });
   }
 });
