@@ -1,7 +1,8 @@
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { idPrefix, newId } from '@reportrun/core';
 import { createLogger } from '@reportrun/config';
 import type { PrismaClient, ReportRun, ReportRunStatus } from '@reportrun/db';
+import { createRedisConnection, createReportRunQueue, type RedisConnection, type ReportRunQueue } from '@reportrun/queue';
 import type { TestEnvironment } from '@reportrun/testing';
 import { startApiServer, type RunningApi } from '../src/index.ts';
 
@@ -54,3 +55,27 @@ export async function insertRun(
 /** Starts the API in this process on a free port: what `useTestFixture({ api: inProcessApi })` runs. */
 export const inProcessApi = (environment: TestEnvironment): Promise<RunningApi> =>
   startApiServer({ ...environment.config, PORT: 0 }, createLogger('api-test', 'silent'));
+
+/**
+ * The run queue as the API's producer side holds it, open for every test of the file: for runs
+ * made without the API (written by `createReportRun`, fired by the schedule engine) that a
+ * worker must still pick up. Call at the top of the file, after `useTestFixture`.
+ */
+export function useProducerQueue(fixture: { readonly environment: TestEnvironment }): { readonly queue: ReportRunQueue } {
+  let redis: RedisConnection | undefined;
+  let queue: ReportRunQueue | undefined;
+  beforeAll(() => {
+    redis = createRedisConnection(fixture.environment.config.REDIS_URL, 'producer');
+    queue = createReportRunQueue(redis, fixture.environment.config.QUEUE_PREFIX);
+  });
+  afterAll(async () => {
+    await queue?.close();
+    redis?.disconnect();
+  });
+  return {
+    get queue() {
+      if (!queue) throw new Error('the producer queue opens before the first test');
+      return queue;
+    },
+  };
+}

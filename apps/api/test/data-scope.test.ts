@@ -1,11 +1,11 @@
 import { unzipSync } from 'fflate';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DataScope, ReportRunResource } from '@reportrun/core';
 import * as database from '@reportrun/db';
-import { createRedisConnection, createReportRunQueue, enqueueReportRun, type ReportRunQueue } from '@reportrun/queue';
+import { enqueueReportRun } from '@reportrun/queue';
 import { createReportRun } from '@reportrun/status';
 import { useTestFixture, waitFor } from '@reportrun/testing';
-import type { Redis } from 'ioredis';
+import { useProducerQueue } from './api-fixtures.ts';
 import { expectedItemizedCsv, expectedItemizedRows, type LedgerScope } from './ledger-csv.ts';
 
 /**
@@ -24,18 +24,7 @@ const fixture = useTestFixture({
 });
 const { call, getRun } = fixture.client;
 
-let redis: Redis;
-let queue: ReportRunQueue;
-
-beforeAll(() => {
-  redis = createRedisConnection(fixture.environment.config.REDIS_URL, 'producer');
-  queue = createReportRunQueue(redis, fixture.environment.config.QUEUE_PREFIX);
-});
-
-afterAll(async () => {
-  await queue?.close();
-  redis?.disconnect();
-});
+const producer = useProducerQueue(fixture);
 
 const interval = { interval_start: '2025-02-01T00:00:00Z', interval_end: '2025-09-01T00:00:00Z' };
 // 300 of the seed's 5,000 customers; rows without a customer are outside any customer scope.
@@ -66,7 +55,7 @@ async function runFor(
     userId: user.id,
     dataScope: user.scope,
   });
-  await enqueueReportRun(queue, created.id);
+  await enqueueReportRun(producer.queue, created.id);
   const run = await waitFor(() => getRun(created.id), (current) => current.status !== 'running', { timeoutMs: 120_000 });
   expect(run.status, JSON.stringify(run.status_details)).toBe('succeeded');
   const download = await fetch(run.result!.file!.download_url.url);

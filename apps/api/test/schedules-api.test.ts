@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '@reportrun/config';
 import * as database from '@reportrun/db';
-import { createRedisConnection, createReportRunQueue, type ReportRunQueue } from '@reportrun/queue';
 import { fireDueSchedules, nextFiring, zonedCron } from '@reportrun/schedules';
 import { useTestFixture, waitFor } from '@reportrun/testing';
-import type { Redis } from 'ioredis';
+import { useProducerQueue } from './api-fixtures.ts';
 import { expectedItemizedCsv, type LedgerScope } from './ledger-csv.ts';
 
 /**
@@ -24,18 +23,7 @@ const fixture = useTestFixture({
 });
 const { call, getRun } = fixture.client;
 
-let redis: Redis;
-let queue: ReportRunQueue;
-
-beforeAll(() => {
-  redis = createRedisConnection(fixture.environment.config.REDIS_URL, 'producer');
-  queue = createReportRunQueue(redis, fixture.environment.config.QUEUE_PREFIX);
-});
-
-afterAll(async () => {
-  await queue?.close();
-  redis?.disconnect();
-});
+const producer = useProducerQueue(fixture);
 
 const interval = { interval_start: '2025-02-01T00:00:00.000Z', interval_end: '2025-06-01T00:00:00.000Z' };
 // Once a year, so nothing fires by itself while a test runs.
@@ -259,7 +247,7 @@ describe('schedules', () => {
     // A firing pass well past its next instant finds nothing of it to fire.
     const later = new Date(Date.now() + 3_600_000);
     const pass = await fireDueSchedules(
-      { prisma: fixture.db.prisma, queue, logger: createLogger('schedules-test', 'silent') },
+      { prisma: fixture.db.prisma, queue: producer.queue, logger: createLogger('schedules-test', 'silent') },
       { runTimeoutSeconds: 60 },
       later,
     );

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as database from '@reportrun/db';
 import { createStorage, listObjectKeys, type Storage } from '@reportrun/storage';
-import { startLocalS3, useTestFixture, waitFor, type LocalS3 } from '@reportrun/testing';
+import { runSourceCommand, startLocalS3, useTestFixture, waitFor, type CommandResult, type LocalS3 } from '@reportrun/testing';
 import { inProcessApi } from './api-fixtures.ts';
 import { expectedItemizedCsv } from './ledger-csv.ts';
 
@@ -52,20 +51,8 @@ afterAll(async () => {
 const dbDir = fileURLToPath(new URL('../../../packages/db', import.meta.url));
 
 /** The operator's command line, run as its own process against this file's database. */
-function zonesCli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/bin/storage-zones.ts', ...args], {
-      cwd: dbDir,
-      env: { ...process.env, ...fixture.environment.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function zonesCli(...args: string[]): Promise<CommandResult> {
+  return runSourceCommand('src/bin/storage-zones.ts', args, { cwd: dbDir, env: fixture.environment.env });
 }
 
 async function zoneKeys(): Promise<string[]> {

@@ -267,7 +267,7 @@ export const problemCatalog: Readonly<Record<string, ProblemCodePage>> = {
   ),
   storage_unavailable: run(
     'Storage unavailable',
-    'Object storage answered with server errors while the file was uploaded, and retries did not get through.',
+    'Object storage could not be reached, or answered with server errors, while the file was uploaded, and retries did not get through.',
     'Create the run again once storage is back.',
   ),
   storage_rejected: run(

@@ -1,36 +1,17 @@
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createDatabase, findApiKeyBySecret } from '@reportrun/db';
-import { useTestFixture } from '@reportrun/testing';
+import { runSourceCommand, useTestFixture, type CommandResult } from '@reportrun/testing';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const repositoryRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
 const fixture = useTestFixture({ database: { createDatabase } });
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the keys CLI as its own process against this file's database. */
-function keys(...args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/bin/api-keys.ts', ...args], {
-      cwd: packageDir,
-      env: { ...process.env, ...fixture.environment.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function keys(...args: string[]): Promise<CommandResult> {
+  return runSourceCommand('src/bin/api-keys.ts', args, { cwd: packageDir, env: fixture.environment.env });
 }
 
 const secretPattern = /rr_(test|live)_[0-9A-Za-z]{32}/g;

@@ -1,34 +1,15 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { countLedgerRows, createDatabase } from '@reportrun/db';
-import { useTestFixture } from '@reportrun/testing';
+import { runCommand, useTestFixture, type CommandResult } from '@reportrun/testing';
 
 const repositoryRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
 const fixture = useTestFixture({ database: { createDatabase } });
 
-interface CommandResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs a command from the repository root, the way the README tells a user to, on this file's database. */
 function run(command: string, args: string[]): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: repositoryRoot,
-      env: { ...process.env, ...fixture.environment.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCommand(command, args, { cwd: repositoryRoot, env: fixture.environment.env });
 }
 
 describe('pnpm db:seed', () => {

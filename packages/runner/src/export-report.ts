@@ -59,7 +59,20 @@ export async function exportReport(input: ExportReportInput): Promise<ExportedFi
     clientBroken = true;
   };
   client.on('error', onClientError);
-  let stopOnAbort: (() => void) | undefined;
+  // Destroying a stream does not stop the server: an abort cancels the running statement by its
+  // backend pid, on the export's connection and on every shard's, and stops the pipeline so the
+  // upload sees it too. Installed before the first statement, so a cancel, timeout or shutdown
+  // that arrives while a sharded export plans (the bounded count, the key's bounds) stops that
+  // query at once instead of after it.
+  const backendPids = [(client as unknown as { processID: number }).processID];
+  let copy: Readable | undefined;
+  const stopOnAbort = () => {
+    for (const backendPid of backendPids) {
+      void input.reportingPool.query('SELECT pg_cancel_backend($1)', [backendPid]).catch(() => {});
+    }
+    copy?.destroy(abortReason(input.signal));
+  };
+  input.signal?.addEventListener('abort', stopOnAbort, { once: true });
   let sharded: ShardedCopy | null = null;
   try {
     await beginReadOnlySnapshot(client, { statementTimeoutMs: input.statementTimeoutMs, setup: bindSettingsSql(input.compiled) });
@@ -71,24 +84,18 @@ export async function exportReport(input: ExportReportInput): Promise<ExportedFi
           compiled: input.compiled,
           settings: input.shards,
           statementTimeoutMs: input.statementTimeoutMs,
+          ...(input.signal ? { signal: input.signal } : {}),
         })
       : null;
+    backendPids.push(...(sharded?.backendPids ?? []));
+    // Aborted between the last planning step and here: the shards are dropped in `finally`.
+    input.signal?.throwIfAborted();
     const single = sharded ? null : client.query(copyTo(copyStatementSql(input.compiled)));
-    const copy = sharded?.stream ?? single!;
+    copy = sharded?.stream ?? single!;
     // pg-copy-streams emits 'error' once per fault it hears of, and a destroyed connection adds
     // a second `Connection terminated` after the first error: keep listening for the stream's
     // whole life. The first error reaches the run through the pipeline; later ones are echoes.
     copy.on('error', ignoreEcho);
-    // Destroying the stream does not stop the server; cancel the statement by its backend pid,
-    // and stop the pipeline so the upload sees the abort too.
-    const backendPids = [(client as unknown as { processID: number }).processID, ...(sharded?.backendPids ?? [])];
-    stopOnAbort = () => {
-      for (const backendPid of backendPids) {
-        void input.reportingPool.query('SELECT pg_cancel_backend($1)', [backendPid]).catch(() => {});
-      }
-      copy.destroy(input.signal?.reason instanceof Error ? input.signal.reason : new Error('aborted'));
-    };
-    input.signal?.addEventListener('abort', stopOnAbort, { once: true });
     const file = resultFileFormats[input.compiled.format];
     let size = 0;
     const records = recordCounterFor(input.compiled.format);
@@ -132,10 +139,8 @@ export async function exportReport(input: ExportReportInput): Promise<ExportedFi
       clientBroken = true;
       copy.destroy();
       body.destroy();
-      // Whichever side failed first, surface the database error when there is one: it says why.
-      const results = await Promise.allSettled([produce, upload]);
-      const first = results.find((result) => result.status === 'rejected') as PromiseRejectedResult | undefined;
-      throw first?.reason ?? error;
+      const [produced, uploaded] = await Promise.allSettled([produce, upload]);
+      throw causeOfFailure(produced, uploaded) ?? error;
     }
     // The extra shards read in this transaction's snapshot; their transactions end with it.
     await sharded?.close(false);
@@ -144,15 +149,42 @@ export async function exportReport(input: ExportReportInput): Promise<ExportedFi
     return { size, rows: sharded ? sharded.rows() : single!.rowCount, ...(totals ? { totals } : {}) };
   } catch (error) {
     clientBroken = true;
-    throw error;
+    // Whichever step the abort stopped (a planning query, a COPY, the upload), the export ends
+    // the same way: with the abort's reason, not the canceled statement's error.
+    throw input.signal?.aborted ? abortReason(input.signal) : error;
   } finally {
-    if (stopOnAbort) input.signal?.removeEventListener('abort', stopOnAbort);
+    input.signal?.removeEventListener('abort', stopOnAbort);
+    // An abort that came as the export finished has a cancel on its way to this backend: handed
+    // back to the pool, the connection could have the next borrower's statement canceled.
+    if (input.signal?.aborted) clientBroken = true;
     await sharded?.close(true);
     // A client that failed mid-COPY may still be streaming; never hand it back to the pool.
     // A destroyed client keeps its error listener: its socket can still report the close.
     if (!clientBroken) client.off('error', onClientError);
     client.release(clientBroken ? true : undefined);
   }
+}
+
+/**
+ * The error that says why an export failed, of the two sides that may both have: the database's
+ * when there is one; but an upload that fails stops reading its body, which fails the producing
+ * side with a bare `AbortError` or premature close that only echoes the upload's own error
+ * (storage gone, refused, 5xx), and that error is the one to classify.
+ */
+function causeOfFailure(produced: PromiseSettledResult<void>, uploaded: PromiseSettledResult<void>): unknown {
+  const producedError = produced.status === 'rejected' ? (produced.reason as unknown) : undefined;
+  const uploadError = uploaded.status === 'rejected' ? (uploaded.reason as unknown) : undefined;
+  if (producedError !== undefined && !(uploadError !== undefined && isStreamEcho(producedError))) return producedError;
+  return uploadError;
+}
+
+function isStreamEcho(error: unknown): boolean {
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  return name === 'AbortError' || code === 'ABORT_ERR' || code === 'ERR_STREAM_PREMATURE_CLOSE';
+}
+
+function abortReason(signal: AbortSignal | undefined): Error {
+  return signal?.reason instanceof Error ? signal.reason : new Error('aborted');
 }
 
 /** Listener for errors that were already delivered to the run another way. */

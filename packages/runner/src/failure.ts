@@ -5,8 +5,9 @@ const transientNetworkCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT'
 
 /**
  * Sorts an error into a stable failure code and whether trying again can help. Transient
- * faults (connection loss, Postgres restarting, storage 5xx) retry with backoff; everything the
- * same input would hit again (bad parameters, query errors, timeouts) fails at once.
+ * faults (connection loss, Postgres restarting, storage unreachable or answering 5xx) retry
+ * with backoff; everything the same input would hit again (bad parameters, query errors,
+ * timeouts) fails at once.
  */
 export function classifyFailure(error: unknown): FailureDetails {
   if (error instanceof StorageZoneCredentialsMissing) {
@@ -15,6 +16,19 @@ export function classifyFailure(error: unknown): FailureDetails {
   }
   if (error instanceof DomainError) {
     return { code: error.code, message: error.detail ?? error.message, retryable: false };
+  }
+  // The S3 client marks every error it raises with `$metadata`: with the HTTP status when
+  // storage answered, without one when it could not be reached at all (refused, reset, timed
+  // out). Checked before the network codes, which storage and database errors share.
+  const storageMetadata = (error as { $metadata?: { httpStatusCode?: unknown } }).$metadata;
+  if (storageMetadata && typeof storageMetadata === 'object') {
+    const httpStatus = storageMetadata.httpStatusCode;
+    if (typeof httpStatus !== 'number') {
+      return { code: 'storage_unavailable', message: 'Object storage could not be reached.', retryable: true };
+    }
+    return httpStatus >= 500 || httpStatus === 429
+      ? { code: 'storage_unavailable', message: `Object storage answered ${httpStatus}.`, retryable: true }
+      : { code: 'storage_rejected', message: `Object storage refused the upload (${httpStatus}).`, retryable: false };
   }
   const pgCode = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
@@ -31,12 +45,6 @@ export function classifyFailure(error: unknown): FailureDetails {
     if (/^[0-9A-Z]{5}$/.test(pgCode)) {
       return { code: 'query_failed', message: `The report query failed: ${message}`, retryable: false };
     }
-  }
-  const httpStatus = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  if (typeof httpStatus === 'number') {
-    return httpStatus >= 500 || httpStatus === 429
-      ? { code: 'storage_unavailable', message: `Object storage answered ${httpStatus}.`, retryable: true }
-      : { code: 'storage_rejected', message: `Object storage refused the upload (${httpStatus}).`, retryable: false };
   }
   if (/Connection terminated|connection.*(closed|ended)|socket hang up/i.test(message)) {
     return { code: 'connection_lost', message: 'A connection was lost mid-run.', retryable: true };

@@ -48,19 +48,24 @@ interface Shard {
  */
 export async function openShardedCopy(
   client: pg.PoolClient,
-  input: { pool: pg.Pool; compiled: CompiledReport; settings: ShardSettings; statementTimeoutMs: number },
+  input: { pool: pg.Pool; compiled: CompiledReport; settings: ShardSettings; statementTimeoutMs: number; signal?: AbortSignal },
 ): Promise<ShardedCopy | null> {
   const queries = input.compiled.shard;
   const count = Math.floor(input.settings.shards);
   if (!queries || count <= 1) return null;
+  // The caller cancels the statement running on `client` when the signal fires; a cancel that
+  // lands between two statements finds nothing to stop, so each step looks at the signal too.
   if (input.settings.minRows > 0) {
     const { rows } = await client.query<{ rows: number }>(queries.countSql, [input.settings.minRows]);
+    input.signal?.throwIfAborted();
     if ((rows[0]?.rows ?? 0) < input.settings.minRows) return null;
   }
   const { rows: boundRows } = await client.query<{ low: number | null; high: number | null }>(queries.boundsSql);
+  input.signal?.throwIfAborted();
   const { low, high } = boundRows[0] ?? { low: null, high: null };
   if (low === null || high === null) return null;
   const { rows: snapshotRows } = await client.query<{ snapshot: string }>('SELECT pg_export_snapshot() AS snapshot');
+  input.signal?.throwIfAborted();
   const snapshot = snapshotRows[0]!.snapshot;
   // Snapshot ids are hex digits and dashes; checked because SET TRANSACTION takes no bind parameter.
   if (!/^[0-9A-Fa-f-]+$/.test(snapshot)) throw new Error(`unexpected snapshot id ${snapshot}`);
@@ -91,6 +96,9 @@ export async function openShardedCopy(
   try {
     for (const [index, range] of ranges.slice(1).entries()) {
       shards.push(await startShard(input, snapshot, range, join(directory, `shard-${index + 1}`)));
+      // The caller's cancel only knows the shards it is handed: one that fired while they
+      // connected is acted on here, by dropping (and canceling) every shard started so far.
+      input.signal?.throwIfAborted();
     }
   } catch (error) {
     first.destroy();

@@ -2,7 +2,7 @@ export { startLocalS3, type LocalS3 } from './local-s3.ts';
 export { createTestEnvironment, deleteRedisKeys, waitFor, type TestEnvironment } from './test-environment.ts';
 export { createGlobalSetup, type GlobalSetupOptions } from './global-setup-factory.ts';
 export { assertLocalServices } from './services.ts';
-export { spawnService, type ServiceProcess } from './processes.ts';
+export { runCommand, runSourceCommand, spawnService, type CommandResult, type ProcessOptions, type ServiceProcess } from './processes.ts';
 export {
   wallClock,
   offsetMinutes,
@@ -13,7 +13,7 @@ export {
   nextDate,
   type WallClock,
 } from './wall-clock.ts';
-export { pendingMultipartUploads } from './multipart-uploads.ts';
+export { pendingMultipartUploads, pendingMultipartUploadsIn } from './multipart-uploads.ts';
 export { appDirectory, spawnApp, startApi, startScheduler, startWorker, lockLedger, metricsUrlOf, type AppName } from './service-processes.ts';
 export {
   useTestFixture,

@@ -11,12 +11,28 @@ export interface ServiceProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/** Where a process runs, and what it adds to this process's environment. */
+export interface ProcessOptions {
+  cwd: string;
+  env: Record<string, string>;
+}
+
+/** How a command that ran to its end went. */
+export interface CommandResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
 /**
- * Starts a TypeScript entry point as a separate Node process, the way it runs in production but
- * from source: `--conditions=source` makes workspace packages resolve to their TypeScript.
+ * Node's arguments for running a TypeScript entry point from source, the way it runs in
+ * production: `--conditions=source` makes workspace packages resolve to their TypeScript.
  */
-export function spawnService(entry: string, options: { cwd: string; env: Record<string, string> }): ServiceProcess {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', entry], {
+const fromSource = ['--conditions=source', '--import', 'tsx'];
+
+/** Starts a TypeScript entry point as a separate Node process that keeps running (a service). */
+export function spawnService(entry: string, options: ProcessOptions): ServiceProcess {
+  const child = spawn(process.execPath, [...fromSource, entry], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -66,4 +82,26 @@ export function spawnService(entry: string, options: { cwd: string; env: Record<
       await exited;
     },
   };
+}
+
+/** Runs a command to its end, as an operator would from a shell, collecting what it printed. */
+export function runCommand(command: string, args: string[], options: ProcessOptions): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Runs a TypeScript command line (a package's `src/bin/…`) from source, as its own process, to its end. */
+export function runSourceCommand(entry: string, args: string[], options: ProcessOptions): Promise<CommandResult> {
+  return runCommand(process.execPath, [...fromSource, entry, ...args], options);
 }
