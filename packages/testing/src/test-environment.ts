@@ -37,6 +37,8 @@ export async function createTestEnvironment(): Promise<TestEnvironment> {
     S3_REGION: s3.region,
     S3_ACCESS_KEY_ID: s3.accessKeyId,
     S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    // An S3 server that ignores checksum headers may be tested with its bodies signed instead.
+    ...(process.env.S3_PAYLOAD_SIGNING ? { S3_PAYLOAD_SIGNING: process.env.S3_PAYLOAD_SIGNING } : {}),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     // Test receivers listen on loopback; the refusal of private URLs is tested with this off.
     WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
