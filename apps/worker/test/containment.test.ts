@@ -3,7 +3,8 @@ import type { ReportRunResource } from '@reportrun/core';
 import * as database from '@reportrun/db';
 import { createRedisConnection, createReportRunQueue, enqueueReportRun } from '@reportrun/queue';
 import { createReportRun } from '@reportrun/status';
-import { lockLedger, useTestFixture, waitFor } from '@reportrun/testing';
+import { defaultRunBody, lockLedger, useTestFixture, waitFor } from '@reportrun/testing';
+import { resultOptionsFor, type RunFormat } from './file-formats.ts';
 
 // One worker process serves every test in this file: each fault below used to kill it, so the
 // file proves the same process survives all of them and still finishes a run afterwards.
@@ -26,18 +27,8 @@ const fixture = useTestFixture({
 });
 const { call, getRun } = fixture.client;
 
-type Format = 'csv' | 'json' | 'zip';
-
-async function createRun(format: Format, extra: Record<string, unknown> = {}): Promise<string> {
-  const { status, body } = await call('POST', '/v2/reporting/report_runs', {
-    report: 'balance_change_from_activity.itemized.1',
-    report_parameters: { interval_start: '2025-01-01T00:00:00Z', interval_end: '2026-01-01T00:00:00Z' },
-    result_options: format === 'zip' ? { compress_file: true } : { format },
-    ...extra,
-  });
-  expect(status, JSON.stringify(body)).toBe(200);
-  return body.id as string;
-}
+const createRun = async (format: RunFormat, extra: Record<string, unknown> = {}): Promise<string> =>
+  (await fixture.client.createRun({ ...defaultRunBody, result_options: resultOptionsFor(format), ...extra })).id;
 
 const ended = (run: ReportRunResource) => run.status !== 'running';
 
@@ -52,7 +43,7 @@ async function copyBackends(): Promise<number[]> {
  * Starts a run and returns once its file is streaming into storage: the ledger lock holds the
  * COPY until the run is seen in Postgres, then rows flow and the run reports `uploading`.
  */
-async function runMidExport(format: Format, extra: Record<string, unknown> = {}): Promise<{ id: string; pid: number }> {
+async function runMidExport(format: RunFormat, extra: Record<string, unknown> = {}): Promise<{ id: string; pid: number }> {
   const lock = await lockLedger(fixture.environment.config.DATABASE_URL);
   let id: string;
   let pid: number;

@@ -67,3 +67,8 @@ export function parseJsonLines(text: string): Record<string, unknown>[] {
 export function neutralised(value: Cell): Cell {
   return value !== null && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
+
+export type RunFormat = 'csv' | 'json' | 'zip';
+
+/** A run body's `result_options` for each kind of file a run writes (ZIP holds a CSV). */
+export const resultOptionsFor = (format: RunFormat) => (format === 'zip' ? { compress_file: true } : { format });

@@ -1,16 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReportRunResource } from '@reportrun/core';
 import * as database from '@reportrun/db';
 import { createRedisConnection, createReportRunQueue } from '@reportrun/queue';
 import { createStorageFromConfig, listObjectKeys, runResultPrefix } from '@reportrun/storage';
-import {
-  lockLedger as lockLedgerOf,
-  startWorker as startWorkerProcess,
-  defaultRunBody,
-  useTestFixture,
-  waitFor,
-  type ServiceProcess,
-} from '@reportrun/testing';
+import { lockLedger as lockLedgerOf, defaultRunBody, useTestFixture, waitFor } from '@reportrun/testing';
+import { useWorkerProcesses } from './worker-processes.ts';
 
 const fixture = useTestFixture({
   database,
@@ -21,31 +15,16 @@ const fixture = useTestFixture({
   api: true,
 });
 const { call, getRun } = fixture.client;
-const workers: ServiceProcess[] = [];
 
 // Short locks and checks so crash recovery happens in seconds, not the production 30 s.
-const fastRecovery = {
+const startWorker = useWorkerProcesses(fixture, {
   LOG_LEVEL: 'info',
   WORKER_LOCK_DURATION_MS: '3000',
   WORKER_STALLED_INTERVAL_MS: '1000',
   WORKER_STATUS_CHECK_MS: '500',
   // A killed worker's run is retaken once its lease lapses.
   WORKER_LEASE_SECONDS: '3',
-};
-
-// Each test leaves no work behind: a run still going (or a job a killed worker left stalled)
-// would otherwise be picked up by the next test's worker and show up as a second COPY.
-afterEach(async () => {
-  const leftovers = await fixture.db.prisma.reportRun.findMany({ where: { status: 'running' }, select: { id: true } });
-  for (const { id } of leftovers) await call('POST', `/v2/reporting/report_runs/${id}/cancel`);
-  await Promise.all(workers.splice(0).map((worker) => worker.stop('SIGKILL')));
 });
-
-async function startWorker(env: Record<string, string> = {}): Promise<ServiceProcess> {
-  const worker = await startWorkerProcess({ ...fixture.environment.env, ...fastRecovery, ...env });
-  workers.push(worker);
-  return worker;
-}
 
 const createRun = async (resultOptions?: { compress_file: boolean }): Promise<string> =>
   (await fixture.client.createRun({ ...defaultRunBody, ...(resultOptions ? { result_options: resultOptions } : {}) })).id;

@@ -1,16 +1,11 @@
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReportRunResource } from '@reportrun/core';
 import * as database from '@reportrun/db';
 import { createStorageFromConfig, listObjectKeys, runResultPrefix } from '@reportrun/storage';
-import {
-  lockLedger as lockLedgerOf,
-  pendingMultipartUploads,
-  startWorker as startWorkerProcess,
-  useTestFixture,
-  waitFor,
-  type ServiceProcess,
-} from '@reportrun/testing';
+import { defaultRunBody, lockLedger as lockLedgerOf, pendingMultipartUploads, useTestFixture, waitFor } from '@reportrun/testing';
+import { resultOptionsFor, type RunFormat } from './file-formats.ts';
+import { useWorkerProcesses } from './worker-processes.ts';
 
 const ledgerRows = 5_000;
 
@@ -23,42 +18,18 @@ const fixture = useTestFixture({
   api: true,
 });
 const { call, getRun } = fixture.client;
-const workers: ServiceProcess[] = [];
-
 // Sharding on, with a threshold the ledger is over, so every run here plans before it copies.
-const sharded = {
+const startWorker = useWorkerProcesses(fixture, {
   EXPORT_SHARDS: '2',
   EXPORT_SHARD_MIN_ROWS: '100',
   LOG_LEVEL: 'info',
   WORKER_LOCK_DURATION_MS: '3000',
   WORKER_STALLED_INTERVAL_MS: '1000',
   WORKER_STATUS_CHECK_MS: '500',
-};
-
-afterEach(async () => {
-  const leftovers = await fixture.db.prisma.reportRun.findMany({ where: { status: 'running' }, select: { id: true } });
-  for (const { id } of leftovers) await call('POST', `/v2/reporting/report_runs/${id}/cancel`);
-  await Promise.all(workers.splice(0).map((worker) => worker.stop('SIGKILL')));
 });
 
-async function startWorker(env: Record<string, string> = {}): Promise<ServiceProcess> {
-  const worker = await startWorkerProcess({ ...fixture.environment.env, ...sharded, ...env });
-  workers.push(worker);
-  return worker;
-}
-
-type Format = 'csv' | 'json' | 'zip';
-
-async function createRun(format: Format, extra: Record<string, unknown> = {}): Promise<string> {
-  const { status, body } = await call('POST', '/v2/reporting/report_runs', {
-    report: 'balance_change_from_activity.itemized.1',
-    report_parameters: { interval_start: '2025-01-01T00:00:00Z', interval_end: '2026-01-01T00:00:00Z' },
-    result_options: format === 'zip' ? { compress_file: true } : { format },
-    ...extra,
-  });
-  expect(status, JSON.stringify(body)).toBe(200);
-  return body.id as string;
-}
+const createRun = async (format: RunFormat, extra: Record<string, unknown> = {}): Promise<string> =>
+  (await fixture.client.createRun({ ...defaultRunBody, result_options: resultOptionsFor(format), ...extra })).id;
 
 const ended = (run: ReportRunResource) => run.status !== 'running';
 
