@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ReportRunResource } from '@reportrun/core';
 import * as database from '@reportrun/db';
 import { createStorageFromConfig, listObjectKeys, runResultPrefix } from '@reportrun/storage';
-import { defaultRunBody, lockLedger as lockLedgerOf, pendingMultipartUploads, useTestFixture, waitFor } from '@reportrun/testing';
+import { defaultRunBody, lockLedger as lockLedgerOf, pendingMultipartUploads, runningExportStatements, useTestFixture, waitFor } from '@reportrun/testing';
 import { resultOptionsFor, type RunFormat } from './file-formats.ts';
 import { useWorkerProcesses } from './worker-processes.ts';
 
@@ -48,15 +48,7 @@ async function waitingOnLock(prefix: string): Promise<number> {
 /** The sharded export's first planning step (the bounded count), held by the ledger lock. */
 const planningBlocked = () => waitingOnLock('SELECT count(*)::int AS rows');
 
-/** Statements of an export still running in this file's database (planning or COPY). */
-async function exportStatements(): Promise<number> {
-  const { rowCount } = await fixture.db.pool.query(
-    `SELECT 1 FROM pg_stat_activity
-      WHERE datname = current_database() AND state <> 'idle'
-        AND (query LIKE 'COPY (%' OR query LIKE 'SELECT count(*)::int AS rows%' OR query LIKE 'SELECT extract(epoch FROM min(%')`,
-  );
-  return rowCount ?? 0;
-}
+const exportStatements = () => runningExportStatements(fixture.db.pool);
 
 async function expectNothingStored(id: string) {
   const prefix = runResultPrefix(fixture.teamId, id);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as database from '@reportrun/db';
 import { compileReportSql, getCatalogReport, validateReportParameters, type CompileOptions } from '@reportrun/reports';
 import { createStorageFromConfig, listObjectKeys, type Storage } from '@reportrun/storage';
-import { lockLedger, pendingMultipartUploads, useTestFixture, waitFor } from '@reportrun/testing';
+import { lockLedger, pendingMultipartUploads, runningExportStatements, useTestFixture, waitFor } from '@reportrun/testing';
 import { exportReport } from '../src/index.ts';
 
 const fixture = useTestFixture({ database, seed: (db) => database.seedLedger(db.pool, 5_000) });
@@ -58,15 +58,7 @@ async function waitingOnLock(prefix: string): Promise<number> {
   return rowCount ?? 0;
 }
 
-/** Statements of an export still running in this file's database (planning or COPY). */
-async function exportStatements(): Promise<number> {
-  const { rowCount } = await fixture.db.pool.query(
-    `SELECT 1 FROM pg_stat_activity
-      WHERE datname = current_database() AND state <> 'idle'
-        AND (query LIKE 'COPY (%' OR query LIKE 'SELECT count(*)::int AS rows%' OR query LIKE 'SELECT extract(epoch FROM min(%')`,
-  );
-  return rowCount ?? 0;
-}
+const exportStatements = () => runningExportStatements(fixture.db.pool);
 
 async function expectNothingStored(objectKey: string) {
   expect(await listObjectKeys(storage, objectKey)).toEqual([]);

@@ -40,6 +40,19 @@ export async function startScheduler(env: Record<string, string>): Promise<Servi
 }
 
 /**
+ * How many statements of an export are still running in the database: its planning (the
+ * bounded count, the key's bounds) or a COPY. Zero once an export stopped.
+ */
+export async function runningExportStatements(pool: Pick<pg.Pool, 'query'>): Promise<number> {
+  const { rowCount } = await pool.query(
+    `SELECT 1 FROM pg_stat_activity
+      WHERE datname = current_database() AND state <> 'idle'
+        AND (query LIKE 'COPY (%' OR query LIKE 'SELECT count(*)::int AS rows%' OR query LIKE 'SELECT extract(epoch FROM min(%')`,
+  );
+  return rowCount ?? 0;
+}
+
+/**
  * Holds an exclusive lock on the demo ledger, so every run's COPY waits inside Postgres until
  * released: a deterministic "query still running" for cancel, timeout and crash tests.
  */
