@@ -22,6 +22,9 @@ export interface UploadStreamInput {
   partsInFlight?: number;
 }
 
+/** S3's limit on the parts of one multipart upload. */
+const maxParts = 10_000;
+
 /**
  * One part as it fills: the body's bytes copied into a buffer of the part size, with their
  * CRC-32 computed as they arrive. Buffers are reused once their part has been sent, so a whole
@@ -117,6 +120,8 @@ export async function uploadStream(storage: Storage, input: UploadStreamInput): 
       // A part is sent only when more bytes follow it, so a body of exactly one part is one PutObject.
       while (rest.length > 0) {
         if (part.full) {
+          // The last part must fit too: fail now rather than upload gigabytes S3 will refuse.
+          if (partNumber + 1 >= maxParts) throw new Error(`The file is larger than ${maxParts} parts of ${partSize} bytes, the most one upload may have.`);
           if (uploadId === undefined) {
             const created = await storage.s3.send(
               new CreateMultipartUploadCommand({ Bucket, Key, ...headers, ...(checksummed ? { ChecksumAlgorithm: 'CRC32' } : {}) }),
