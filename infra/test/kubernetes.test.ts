@@ -130,6 +130,13 @@ describe('Kubernetes manifests (infra/kubernetes)', () => {
     expect(podSpec('reportrun-worker').terminationGracePeriodSeconds).toBeGreaterThanOrEqual(drainSeconds + 15);
   });
 
+  it('the API keeps serving through a drain delay on SIGTERM, and gets longer to stop than that', () => {
+    const drainSeconds = Number(configMap.data.SHUTDOWN_DRAIN_DELAY_MS) / 1000;
+    expect(drainSeconds).toBeGreaterThan(0);
+    // The rest of the grace period is for requests in flight when the server closes.
+    expect(podSpec('reportrun-api').terminationGracePeriodSeconds).toBeGreaterThanOrEqual(drainSeconds + 15);
+  });
+
   it('memory is sized from the measured worker RSS, with margin', () => {
     // Compiled worker, measured: ~113 MB idle, ~205 MB at the suite's export peak.
     const measuredPeak = 205 * 1000 ** 2;
