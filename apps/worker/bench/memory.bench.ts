@@ -8,6 +8,8 @@
 //   BENCH_MEMORY_ROWS   ledger rows (default 10,000,000)
 //   BENCH_MEMORY_SETTLE_MS  how long a ready worker idles before its RSS is read (default 5000)
 //   BENCH_MEMORY_FORMATS    comma-separated subset of csv, jsonl, zip (default all)
+//   BENCH_MEMORY_NODE_OPTIONS  NODE_OPTIONS for the workers only, to try a flag beside the
+//                       image's before putting it in infra/docker-entrypoint.sh
 //   REDIS_URL           Redis (default 127.0.0.1:6379); each worker gets a fresh queue prefix
 //   S3_ENDPOINT, S3_REGION, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_BUCKET: an S3-compatible
 //                       server to write to; unset, a loopback server runs in a process of its own
@@ -165,6 +167,7 @@ async function measure(format: FormatId): Promise<Measurement> {
       QUEUE_PREFIX: queuePrefix,
       METRICS_PORT: '0',
       LOG_LEVEL: 'info', // the ready line is an info log
+      NODE_OPTIONS: process.env.BENCH_MEMORY_NODE_OPTIONS ?? '',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -30,6 +30,10 @@ parentPort.on('message', ({ id, input, dictionary, level, last }) => {
     if (!last) options.finishFlush = zlib.constants.Z_SYNC_FLUSH;
     const deflated = zlib.deflateRawSync(input, options);
     const crc = zlib.crc32(input);
+    // Free the block now: this thread allocates almost nothing on its own heap, so its garbage
+    // collector runs rarely and would let dead blocks pile up (V8 waits for 64 MB of them).
+    input.buffer.transfer(0);
+    if (dictionary) dictionary.buffer.transfer(0);
     // Only a buffer that owns its memory may be transferred; a pooled slice is copied.
     const output = deflated.byteOffset === 0 && deflated.byteLength === deflated.buffer.byteLength ? deflated : new Uint8Array(deflated);
     parentPort.postMessage({ id, output, crc }, [output.buffer]);
