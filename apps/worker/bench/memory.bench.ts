@@ -56,14 +56,16 @@ const catalogReport = 'balance_change_from_activity.itemized.1';
 const reportParameters = { interval_start: '2025-01-01T00:00:00Z', interval_end: '2026-01-01T00:00:00Z' };
 
 /**
- * The worker's node flags as the image runs it, read from its entry point so this bench cannot
- * drift from what is deployed.
+ * The worker's environment settings and node flags as the image runs it, read from its entry
+ * point so this bench cannot drift from what is deployed.
  */
-function imageWorkerFlags(): string[] {
+function imageWorkerLaunch(): { env: Record<string, string>; nodeFlags: string[] } {
   const entrypoint = readFileSync(new URL('../../../infra/docker-entrypoint.sh', import.meta.url), 'utf8');
-  const line = /^\s*worker\)\s*cd \S+ && exec node ((?:--\S+\s+)*)dist\/main\.js/m.exec(entrypoint);
-  if (!line) throw new Error('infra/docker-entrypoint.sh has no `worker) … exec node … dist/main.js` line');
-  return line[1]!.trim().split(/\s+/).filter(Boolean);
+  const line = /^\s*worker\)\s*cd \S+ && exec (?:env ((?:[A-Z_]+=\S+ )+))?node ((?:--\S+\s+)*)dist\/main\.js/m.exec(entrypoint);
+  if (!line) throw new Error('infra/docker-entrypoint.sh has no `worker) … exec [env …] node … dist/main.js` line');
+  const words = (text: string | undefined) => (text ?? '').trim().split(/\s+/).filter(Boolean);
+  const env = Object.fromEntries(words(line[1]).map((assignment) => assignment.split('=', 2) as [string, string]));
+  return { env, nodeFlags: words(line[2]) };
 }
 
 /** Builds the worker and the packages it imports (turbo's cache makes an unchanged build instant). */
@@ -82,21 +84,29 @@ async function memoryOf(pid: number): Promise<{ rssMb: number; peakMb: number }>
   return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
 }
 
+/** The worker's last log lines, kept to explain a failed run. */
+function tailOf(child: ChildProcess, lines = 40): () => string {
+  let kept: string[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    kept.push(line);
+    if (kept.length > lines * 2) kept = kept.slice(-lines);
+  });
+  return () => kept.slice(-lines).join('\n');
+}
+
 /** Resolves once the worker logs that it takes jobs; rejects if it exits first. */
-async function waitUntilReady(child: ChildProcess): Promise<void> {
-  let output = '';
+async function waitUntilReady(child: ChildProcess, logs: () => string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('worker ready')) {
-        child.stdout!.off('data', onData);
-        child.off('exit', onExit);
-        child.stdout!.resume(); // keep draining its logs so the pipe never blocks it
-        resolve();
-      }
+    const check = setInterval(() => {
+      if (!logs().includes('worker ready')) return;
+      clearInterval(check);
+      child.off('exit', onExit);
+      resolve();
+    }, 50);
+    const onExit = (code: number | null) => {
+      clearInterval(check);
+      reject(new Error(`the worker exited (${code}) before it was ready:\n${logs()}`));
     };
-    const onExit = (code: number | null) => reject(new Error(`the worker exited (${code}) before it was ready:\n${output}`));
-    child.stdout!.on('data', onData);
     child.once('exit', onExit);
   });
 }
@@ -142,7 +152,7 @@ const storage = createStorage({
 await ensureBucket(storage);
 
 buildWorker();
-const nodeFlags = imageWorkerFlags();
+const { env: imageEnv, nodeFlags } = imageWorkerLaunch();
 
 interface Measurement {
   format: FormatId;
@@ -161,6 +171,7 @@ async function measure(format: FormatId): Promise<Measurement> {
     cwd: workerDirectory,
     env: {
       ...process.env,
+      ...imageEnv,
       ...s3Env,
       DATABASE_URL: databaseUrl,
       REDIS_URL: redisUrl,
@@ -172,10 +183,11 @@ async function measure(format: FormatId): Promise<Measurement> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = once(child, 'exit');
+  const logs = tailOf(child);
   const redis = createRedisConnection(redisUrl, 'worker');
   const queue = createReportRunQueue(redis, queuePrefix);
   try {
-    await waitUntilReady(child);
+    await waitUntilReady(child, logs);
     await sleep(settleMs);
     const idle = await memoryOf(child.pid!);
 
@@ -193,12 +205,12 @@ async function measure(format: FormatId): Promise<Measurement> {
     await enqueueReportRun(queue, run.id);
     let ended = run;
     while (ended.status === 'running') {
-      if (child.exitCode !== null) throw new Error(`the worker exited (${child.exitCode}) during the ${format} run`);
+      if (child.exitCode !== null) throw new Error(`the worker exited (${child.exitCode}) during the ${format} run:\n${logs()}`);
       await sleep(500);
       ended = await db.prisma.reportRun.findUniqueOrThrow({ where: { id: run.id } });
     }
     const seconds = (performance.now() - started) / 1000;
-    if (ended.status !== 'succeeded') throw new Error(`the ${format} run ${ended.status}: ${JSON.stringify(ended.statusDetails)}`);
+    if (ended.status !== 'succeeded') throw new Error(`the ${format} run ${ended.status}: ${JSON.stringify(ended.statusDetails)}\n${logs()}`);
     const peak = await memoryOf(child.pid!);
     if (ended.fileObjectKey) await deleteObject(storage, ended.fileObjectKey).catch(() => {});
     return {
@@ -237,6 +249,7 @@ const idleRssMb = Math.max(...measurements.map((measurement) => measurement.idle
 const result = {
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), loadAverage: loadavg()[0] ?? 0, node: process.version },
   rows,
+  imageEnv,
   nodeFlags,
   storage: process.env.S3_ENDPOINT ? 'S3_ENDPOINT' : 'loopback server (own process)',
   targets,
@@ -251,7 +264,7 @@ if (json) {
   const m = result.machine;
   const mark = (ok: boolean) => (ok ? 'meets' : 'OVER');
   process.stdout.write(
-    `\nstandalone compiled worker (node ${nodeFlags.join(' ')} dist/main.js), ${rows} ledger rows; ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, load ${m.loadAverage.toFixed(1)} at the end, Node ${m.node}; storage: ${result.storage}\n\n`,
+    `\nstandalone compiled worker (${Object.entries(imageEnv).map(([name, value]) => `${name}=${value} `).join('')}node ${nodeFlags.join(' ')} dist/main.js), ${rows} ledger rows; ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, load ${m.loadAverage.toFixed(1)} at the end, Node ${m.node}; storage: ${result.storage}\n\n`,
   );
   process.stdout.write('| measurement | MB | target MB | | run s | file MB |\n| --- | --- | --- | --- | --- | --- |\n');
   process.stdout.write(`| idle (VmRSS, ready + ${settleMs / 1000} s; highest of the fresh workers) | ${idleRssMb.toFixed(0)} | ≤ ${targets.idleMb} | ${mark(result.idleMeetsTarget)} | | |\n`);
