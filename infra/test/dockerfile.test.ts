@@ -77,9 +77,8 @@ describe('the image (infra/Dockerfile)', () => {
   it('starts api, worker, scheduler or migrate from compiled JavaScript that exists', () => {
     expect(argsOf(runtime, 'ENTRYPOINT')).toEqual(['["/usr/local/bin/reportrun"]']);
     expect(argsOf(runtime, 'CMD')).toEqual(['["api"]']);
-    // Environment settings and Node's own options may come before the file (the worker's
-    // malloc and heap settings).
-    const arms = [...entrypointScript.matchAll(/^\s+(\w+)\) cd \/app\/(\S+) && exec (?:env (?:[A-Z_]+=\S+ )+)?node (?:--\S+ )*(\S+) ;;$/gm)].map((match) => ({
+    // Node's own options may come before the file (the worker's heap setting).
+    const arms = [...entrypointScript.matchAll(/^\s+(\w+)\) cd \/app\/(\S+) && exec node (?:--\S+ )*(\S+) ;;$/gm)].map((match) => ({
       name: match[1]!,
       directory: match[2]!,
       file: match[3]!,

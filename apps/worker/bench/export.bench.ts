@@ -102,11 +102,10 @@ async function psqlCopy(): Promise<Sample> {
 
 async function runVariant(id: string): Promise<Sample> {
   if (id === 'psql-copy') return psqlCopy();
-  // Every variant runs with the worker's production V8 and malloc settings
-  // (infra/docker-entrypoint.sh), so the service's figures are the deployed worker's and the
-  // references get the same heap.
+  // Every variant runs with the worker's production V8 setting (infra/docker-entrypoint.sh), so
+  // the service's figures are the deployed worker's and the references get the same heap.
   const child = spawn(process.execPath, ['--max-semi-space-size=2', '--conditions=source', '--import', 'tsx', fileURLToPath(new URL('./variant.ts', import.meta.url)), id], {
-    env: { ...process.env, ...s3Env, MALLOC_ARENA_MAX: '1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' },
+    env: { ...process.env, ...s3Env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';
