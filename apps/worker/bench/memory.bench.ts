@@ -29,7 +29,7 @@ import { resolveRunTarget, runRecordOf } from '@reportrun/runner';
 import { createReportRun } from '@reportrun/status';
 import { createStorage, deleteObject, ensureBucket } from '@reportrun/storage';
 
-/** The issue's targets for one standalone worker. */
+/** What one standalone worker should stay within (docs/operations.md, Sizing). */
 const targets = { idleMb: 100, peakMb: 200 };
 
 const formats = {
@@ -73,7 +73,8 @@ function buildWorker(): void {
   log('building the compiled worker…');
   const build = spawnSync('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=@reportrun/worker...', '--output-logs=errors-only'], {
     cwd: repositoryRoot,
-    stdio: ['ignore', 'inherit', 'inherit'],
+    // Its output goes to stderr, so `--json` leaves stdout one JSON document.
+    stdio: ['ignore', 2, 2],
   });
   if (build.status !== 0) throw new Error(`the worker's build failed (exit ${build.status})`);
 }
