@@ -128,6 +128,12 @@ export const configSchema = z.object({
   WEBHOOK_DELIVERY_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   /** Events older than this are deleted by the scheduler's retention sweep (with their deliveries). */
   EVENT_RETENTION_SECONDS: z.coerce.number().int().min(1).default(30 * 24 * 3600),
+  /**
+   * On SIGTERM the API reports not ready at once but keeps serving this long before it closes,
+   * so load balancers see /readyz fail and stop routing to it while its requests still succeed.
+   * 0 (the default, for development and tests) closes at once; the Kubernetes manifests set 5000.
+   */
+  SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(300_000).default(0),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /**
    * The address the API and the probe listeners bind. Loopback by default, so a development

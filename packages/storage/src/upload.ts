@@ -75,20 +75,22 @@ export async function uploadStream(storage: Storage, input: UploadStreamInput): 
     ...(input.contentDisposition ? { ContentDisposition: input.contentDisposition } : {}),
   };
   const checksummed = storage.payloadSigning === 'checksum';
-  // Stops the requests in flight when the upload fails or is aborted.
+  // The first failure is the upload's: it stops the requests in flight and the body, and their
+  // own errors (aborted requests, a destroyed stream) are only its echoes.
   const requests = new AbortController();
-  const onAbort = () => {
-    const reason = input.signal?.reason instanceof Error ? input.signal.reason : new Error('upload aborted');
-    requests.abort(reason);
-    input.body.destroy(reason);
+  let failure: unknown;
+  const fail = (error: unknown) => {
+    failure ??= error;
+    requests.abort(failure);
+    input.body.destroy(failure instanceof Error ? failure : new Error(String(failure)));
   };
+  const onAbort = () => fail(input.signal?.reason instanceof Error ? input.signal.reason : new Error('upload aborted'));
   if (input.signal?.aborted) onAbort();
   input.signal?.addEventListener('abort', onAbort, { once: true });
 
   let uploadId: string | undefined;
   const completed: CompletedPart[] = [];
   const inFlight = new Set<Promise<void>>();
-  let failure: unknown;
   const spare: Buffer[] = [];
   const newPart = () => new Part(spare.pop() ?? Buffer.allocUnsafeSlow(partSize));
   const sendPart = (part: Part, partNumber: number) => {
@@ -101,12 +103,8 @@ export async function uploadStream(storage: Storage, input: UploadStreamInput): 
       completed.push({ PartNumber: partNumber, ETag: sent.ETag, ...(request.ChecksumCRC32 ? { ChecksumCRC32: request.ChecksumCRC32 } : {}) });
       spare.push(part.buffer);
     })();
-    // The first failure stops the body at once; the loop below rethrows it.
-    sending.catch((error: unknown) => {
-      failure ??= error;
-      requests.abort(error);
-      input.body.destroy(error instanceof Error ? error : new Error(String(error)));
-    });
+    // A failed part stops the body at once; the loop below rethrows the failure.
+    sending.catch(fail);
     const tracked = sending.finally(() => inFlight.delete(tracked));
     tracked.catch(() => {});
     inFlight.add(tracked);
@@ -157,13 +155,13 @@ export async function uploadStream(storage: Storage, input: UploadStreamInput): 
       { abortSignal: requests.signal },
     );
   } catch (error) {
-    requests.abort(error);
+    fail(error);
     await Promise.allSettled(inFlight);
     if (uploadId !== undefined) {
       // Not under the aborted signal: this request must go out.
       await storage.s3.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId: uploadId })).catch(() => {});
     }
-    throw failure ?? error;
+    throw failure;
   } finally {
     input.signal?.removeEventListener('abort', onAbort);
   }

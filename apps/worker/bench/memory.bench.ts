@@ -1,0 +1,277 @@
+// `pnpm bench:memory`: the memory of a standalone worker as the image runs it — the compiled
+// worker (`dist/main.js`) with the node flags of infra/docker-entrypoint.sh, as a process of its
+// own, taking runs created and enqueued the way the API does, against real Redis, Postgres and
+// storage. For each format a fresh worker is started; its idle RSS (VmRSS once ready and settled)
+// and its peak (VmHWM) after one run of the whole ledger are read from /proc/<pid>/status.
+//   DATABASE_URL        the database to seed and read (default reportrun_bench_memory, its own:
+//                       created, migrated and seeded when missing or of another size)
+//   BENCH_MEMORY_ROWS   ledger rows (default 10,000,000)
+//   BENCH_MEMORY_SETTLE_MS  how long a ready worker idles before its RSS is read (default 5000)
+//   BENCH_MEMORY_FORMATS    comma-separated subset of csv, jsonl, zip (default all)
+//   BENCH_MEMORY_NODE_OPTIONS  NODE_OPTIONS for the workers only, to try a flag beside the
+//                       image's before putting it in infra/docker-entrypoint.sh
+//   REDIS_URL           Redis (default 127.0.0.1:6379); each worker gets a fresh queue prefix
+//   S3_ENDPOINT, S3_REGION, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_BUCKET: an S3-compatible
+//                       server to write to; unset, a loopback server runs in a process of its own
+//   --json              one JSON document on stdout instead of the table
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import type { ResultOptionsInput } from '@reportrun/core';
+import { createDatabase, createPool, createTeam, ensureDatabaseExists, migrateDatabase, seedLedger } from '@reportrun/db';
+import { createRedisConnection, createReportRunQueue, enqueueReportRun } from '@reportrun/queue';
+import { resolveRunTarget, runRecordOf } from '@reportrun/runner';
+import { createReportRun } from '@reportrun/status';
+import { createStorage, deleteObject, ensureBucket } from '@reportrun/storage';
+
+/** What one standalone worker should stay within (docs/operations.md, Sizing). */
+const targets = { idleMb: 100, peakMb: 200 };
+
+const formats = {
+  csv: { label: 'CSV', resultOptions: { format: 'csv' } },
+  jsonl: { label: 'JSON Lines', resultOptions: { format: 'json' } },
+  zip: { label: 'ZIP (CSV, deflate level 6)', resultOptions: { format: 'csv', compress_file: true } },
+} satisfies Record<string, { label: string; resultOptions: ResultOptionsInput }>;
+type FormatId = keyof typeof formats;
+
+const json = process.argv.includes('--json');
+const rows = Number(process.env.BENCH_MEMORY_ROWS ?? 10_000_000);
+const settleMs = Number(process.env.BENCH_MEMORY_SETTLE_MS ?? 5_000);
+const databaseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/reportrun_bench_memory';
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const bucket = process.env.S3_BUCKET ?? 'reportrun-bench-memory';
+const wanted = (process.env.BENCH_MEMORY_FORMATS?.split(',').map((id) => id.trim()) ?? Object.keys(formats)) as FormatId[];
+for (const id of wanted) if (!(id in formats)) throw new Error(`unknown format ${id}; one of ${Object.keys(formats).join(', ')}`);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const workerDirectory = fileURLToPath(new URL('..', import.meta.url));
+const repositoryRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const benchTeamId = 'team_bench_memory';
+const catalogReport = 'balance_change_from_activity.itemized.1';
+const reportParameters = { interval_start: '2025-01-01T00:00:00Z', interval_end: '2026-01-01T00:00:00Z' };
+
+/**
+ * The worker's environment settings and node flags as the image runs it, read from its entry
+ * point so this bench cannot drift from what is deployed.
+ */
+function imageWorkerLaunch(): { env: Record<string, string>; nodeFlags: string[] } {
+  const entrypoint = readFileSync(new URL('../../../infra/docker-entrypoint.sh', import.meta.url), 'utf8');
+  const line = /^\s*worker\)\s*cd \S+ && exec (?:env ((?:[A-Z_]+=\S+ )+))?node ((?:--\S+\s+)*)dist\/main\.js/m.exec(entrypoint);
+  if (!line) throw new Error('infra/docker-entrypoint.sh has no `worker) … exec [env …] node … dist/main.js` line');
+  const words = (text: string | undefined) => (text ?? '').trim().split(/\s+/).filter(Boolean);
+  const env = Object.fromEntries(words(line[1]).map((assignment) => assignment.split('=', 2) as [string, string]));
+  return { env, nodeFlags: words(line[2]) };
+}
+
+/** Builds the worker and the packages it imports (turbo's cache makes an unchanged build instant). */
+function buildWorker(): void {
+  log('building the compiled worker…');
+  const build = spawnSync('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=@reportrun/worker...', '--output-logs=errors-only'], {
+    cwd: repositoryRoot,
+    // Its output goes to stderr, so `--json` leaves stdout one JSON document.
+    stdio: ['ignore', 2, 2],
+  });
+  if (build.status !== 0) throw new Error(`the worker's build failed (exit ${build.status})`);
+}
+
+async function memoryOf(pid: number): Promise<{ rssMb: number; peakMb: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN);
+  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+}
+
+/** The worker's last log lines, kept to explain a failed run. */
+function tailOf(child: ChildProcess, lines = 40): () => string {
+  let kept: string[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    kept.push(line);
+    if (kept.length > lines * 2) kept = kept.slice(-lines);
+  });
+  return () => kept.slice(-lines).join('\n');
+}
+
+/** Resolves once the worker logs that it takes jobs; rejects if it exits first. */
+async function waitUntilReady(child: ChildProcess, logs: () => string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const check = setInterval(() => {
+      if (!logs().includes('worker ready')) return;
+      clearInterval(check);
+      child.off('exit', onExit);
+      resolve();
+    }, 50);
+    const onExit = (code: number | null) => {
+      clearInterval(check);
+      reject(new Error(`the worker exited (${code}) before it was ready:\n${logs()}`));
+    };
+    child.once('exit', onExit);
+  });
+}
+
+await ensureDatabaseExists(databaseUrl);
+await migrateDatabase(databaseUrl);
+const pool = createPool(databaseUrl, { max: 2 });
+const { rows: [existing] } = await pool.query<{ count: string }>('SELECT count(*) FROM dataset.balance_transactions');
+if (Number(existing?.count) !== rows) {
+  log(`seeding ${rows} ledger rows (a few minutes at 10M)…`);
+  await seedLedger(pool, rows);
+  await pool.query('VACUUM ANALYZE dataset.balance_transactions');
+}
+await pool.end();
+const db = createDatabase(databaseUrl);
+if (!(await db.prisma.team.findUnique({ where: { id: benchTeamId } }))) await createTeam(db.prisma, 'Memory bench', benchTeamId);
+
+// S3: the environment's server, or a loopback one in its own process (its memory is not the worker's).
+const s3Env: Record<string, string> = { S3_BUCKET: bucket, S3_REGION: process.env.S3_REGION ?? 'us-east-1' };
+let s3Process: ChildProcess | undefined;
+if (process.env.S3_ENDPOINT) {
+  Object.assign(s3Env, {
+    S3_ENDPOINT: process.env.S3_ENDPOINT,
+    S3_ACCESS_KEY_ID: process.env.S3_ACCESS_KEY_ID ?? '',
+    S3_SECRET_ACCESS_KEY: process.env.S3_SECRET_ACCESS_KEY ?? '',
+  });
+} else {
+  s3Process = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', fileURLToPath(new URL('./local-s3-process.ts', import.meta.url))], {
+    env: { ...process.env, S3_BUCKET: bucket },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [line] = (await once(createInterface({ input: s3Process.stdout! }), 'line')) as [string];
+  const server = JSON.parse(line) as { endpoint: string; accessKeyId: string; secretAccessKey: string };
+  Object.assign(s3Env, { S3_ENDPOINT: server.endpoint, S3_ACCESS_KEY_ID: server.accessKeyId, S3_SECRET_ACCESS_KEY: server.secretAccessKey });
+}
+const storage = createStorage({
+  endpoint: s3Env.S3_ENDPOINT,
+  region: s3Env.S3_REGION!,
+  bucket,
+  accessKeyId: s3Env.S3_ACCESS_KEY_ID!,
+  secretAccessKey: s3Env.S3_SECRET_ACCESS_KEY!,
+});
+await ensureBucket(storage);
+
+buildWorker();
+const { env: imageEnv, nodeFlags } = imageWorkerLaunch();
+
+interface Measurement {
+  format: FormatId;
+  label: string;
+  idleRssMb: number;
+  peakRssMb: number;
+  seconds: number;
+  fileMb: number;
+  rows: number;
+}
+
+/** A fresh worker: its idle RSS, then its peak after exporting the whole ledger in `format` once. */
+async function measure(format: FormatId): Promise<Measurement> {
+  const queuePrefix = `{bench-memory-${process.pid}-${format}}`;
+  const child = spawn(process.execPath, [...nodeFlags, 'dist/main.js'], {
+    cwd: workerDirectory,
+    env: {
+      ...process.env,
+      ...imageEnv,
+      ...s3Env,
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redisUrl,
+      QUEUE_PREFIX: queuePrefix,
+      METRICS_PORT: '0',
+      LOG_LEVEL: 'info', // the ready line is an info log
+      NODE_OPTIONS: process.env.BENCH_MEMORY_NODE_OPTIONS ?? '',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = once(child, 'exit');
+  const logs = tailOf(child);
+  const redis = createRedisConnection(redisUrl, 'worker');
+  const queue = createReportRunQueue(redis, queuePrefix);
+  try {
+    await waitUntilReady(child, logs);
+    await sleep(settleMs);
+    const idle = await memoryOf(child.pid!);
+
+    const target = await resolveRunTarget(db.prisma, { reportId: catalogReport, teamId: benchTeamId, livemode: false });
+    const { defaultTimeoutSeconds: _default, ...record } = runRecordOf(target, { parameters: reportParameters, at: new Date() });
+    const run = await createReportRun(db.prisma, {
+      teamId: benchTeamId,
+      livemode: false,
+      ...record,
+      resultOptions: formats[format].resultOptions,
+      timeoutSeconds: 3600,
+      createdBy: 'memory-bench',
+    });
+    const started = performance.now();
+    await enqueueReportRun(queue, run.id);
+    let ended = run;
+    while (ended.status === 'running') {
+      if (child.exitCode !== null) throw new Error(`the worker exited (${child.exitCode}) during the ${format} run:\n${logs()}`);
+      await sleep(500);
+      ended = await db.prisma.reportRun.findUniqueOrThrow({ where: { id: run.id } });
+    }
+    const seconds = (performance.now() - started) / 1000;
+    if (ended.status !== 'succeeded') throw new Error(`the ${format} run ${ended.status}: ${JSON.stringify(ended.statusDetails)}\n${logs()}`);
+    const peak = await memoryOf(child.pid!);
+    if (ended.fileObjectKey) await deleteObject(storage, ended.fileObjectKey).catch(() => {});
+    return {
+      format,
+      label: formats[format].label,
+      idleRssMb: idle.rssMb,
+      peakRssMb: peak.peakMb,
+      seconds,
+      fileMb: Number(ended.fileSize ?? 0) / 2 ** 20,
+      rows: Number(ended.fileRows ?? 0),
+    };
+  } finally {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+    await queue.obliterate({ force: true }).catch(() => {});
+    await queue.close();
+    redis.disconnect();
+  }
+}
+
+const measurements: Measurement[] = [];
+try {
+  for (const format of wanted) {
+    log(`${format}: a fresh worker, one run of ${rows} rows…`);
+    const measurement = await measure(format);
+    measurements.push(measurement);
+    log(`${format}: idle ${measurement.idleRssMb.toFixed(0)} MB, peak ${measurement.peakRssMb.toFixed(0)} MB, ${measurement.seconds.toFixed(1)} s`);
+  }
+} finally {
+  storage.s3.destroy();
+  await db.close();
+  s3Process?.kill('SIGTERM');
+}
+
+const idleRssMb = Math.max(...measurements.map((measurement) => measurement.idleRssMb));
+const result = {
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), loadAverage: loadavg()[0] ?? 0, node: process.version },
+  rows,
+  imageEnv,
+  nodeFlags,
+  storage: process.env.S3_ENDPOINT ? 'S3_ENDPOINT' : 'loopback server (own process)',
+  targets,
+  idleRssMb,
+  idleMeetsTarget: idleRssMb <= targets.idleMb,
+  formats: measurements.map((measurement) => ({ ...measurement, meetsTarget: measurement.peakRssMb <= targets.peakMb })),
+};
+
+if (json) {
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+} else {
+  const m = result.machine;
+  const mark = (ok: boolean) => (ok ? 'meets' : 'OVER');
+  process.stdout.write(
+    `\nstandalone compiled worker (${Object.entries(imageEnv).map(([name, value]) => `${name}=${value} `).join('')}node ${nodeFlags.join(' ')} dist/main.js), ${rows} ledger rows; ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, load ${m.loadAverage.toFixed(1)} at the end, Node ${m.node}; storage: ${result.storage}\n\n`,
+  );
+  process.stdout.write('| measurement | MB | target MB | | run s | file MB |\n| --- | --- | --- | --- | --- | --- |\n');
+  process.stdout.write(`| idle (VmRSS, ready + ${settleMs / 1000} s; highest of the fresh workers) | ${idleRssMb.toFixed(0)} | ≤ ${targets.idleMb} | ${mark(result.idleMeetsTarget)} | | |\n`);
+  for (const format of result.formats) {
+    process.stdout.write(
+      `| ${format.label} export, peak (VmHWM) | ${format.peakRssMb.toFixed(0)} | ≤ ${targets.peakMb} | ${mark(format.meetsTarget)} | ${format.seconds.toFixed(1)} | ${format.fileMb.toFixed(1)} |\n`,
+    );
+  }
+}
