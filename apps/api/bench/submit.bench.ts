@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { createApiKey, createDatabase, createPool, createTeam, ensureDatabaseExists, migrateDatabase, seedLedger } from '@reportrun/db';
 import { deleteRedisKeys, startApi, startWorker, type ServiceProcess } from '@reportrun/testing';
+import { openBenchStorage } from '../../worker/bench/bench-storage.ts';
 
 const json = process.argv.includes('--json');
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -52,18 +53,8 @@ async function spawnWithLine(script: string, pattern: RegExp): Promise<{ child: 
   throw new Error(`${script} exited before printing ${pattern}`);
 }
 
-const s3Env: Record<string, string> = { S3_BUCKET: process.env.S3_BUCKET ?? 'reportrun-bench', S3_REGION: process.env.S3_REGION ?? 'us-east-1' };
-if (process.env.S3_ENDPOINT) {
-  Object.assign(s3Env, {
-    S3_ENDPOINT: process.env.S3_ENDPOINT,
-    S3_ACCESS_KEY_ID: process.env.S3_ACCESS_KEY_ID ?? '',
-    S3_SECRET_ACCESS_KEY: process.env.S3_SECRET_ACCESS_KEY ?? '',
-  });
-} else {
-  const { match } = await spawnWithLine('../../worker/bench/local-s3-process.ts', /^\{.*\}$/);
-  const server = JSON.parse(match[0]) as { endpoint: string; accessKeyId: string; secretAccessKey: string };
-  Object.assign(s3Env, { S3_ENDPOINT: server.endpoint, S3_ACCESS_KEY_ID: server.accessKeyId, S3_SECRET_ACCESS_KEY: server.secretAccessKey });
-}
+const benchStorage = await openBenchStorage(process.env.S3_BUCKET ?? 'reportrun-bench');
+const s3Env = benchStorage.env;
 
 // The API as deployed: auth, idempotency keys and the rate limiter all on (the limit is set so
 // high it never refuses, but every request is still counted in Redis), logs at info.
@@ -179,6 +170,7 @@ for (let index = 0; index < smallRuns; index += 1) {
 await worker.stop();
 await smallRunApi.service.stop();
 for (const child of children) child.kill('SIGTERM');
+benchStorage.close();
 // The benchmark leaves nothing behind: its team (and with it every run it made) and its queues.
 await db.prisma.team.delete({ where: { id: team.id } });
 await db.close();

@@ -12,11 +12,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createPool, ensureDatabaseExists, migrateDatabase, seedLedger } from '@reportrun/db';
-import { createStorage, ensureBucket } from '@reportrun/storage';
 import { benchReport } from './bench-report.ts';
+import { openBenchStorage } from './bench-storage.ts';
 
 interface Sample { ms: number; bytes: number; rows: number; peakRssMb: number | null }
 interface Variant { id: string; label: string; reference?: string }
@@ -53,33 +52,8 @@ if (Number(existing?.count) !== rows) {
 }
 await pool.end();
 
-// S3: the environment's server, or a loopback one in its own process.
-const s3Env: Record<string, string> = { S3_BUCKET: bucket, S3_REGION: process.env.S3_REGION ?? 'us-east-1' };
-let s3Process: ReturnType<typeof spawn> | undefined;
-if (process.env.S3_ENDPOINT) {
-  Object.assign(s3Env, {
-    S3_ENDPOINT: process.env.S3_ENDPOINT,
-    S3_ACCESS_KEY_ID: process.env.S3_ACCESS_KEY_ID ?? '',
-    S3_SECRET_ACCESS_KEY: process.env.S3_SECRET_ACCESS_KEY ?? '',
-  });
-} else {
-  s3Process = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', fileURLToPath(new URL('./local-s3-process.ts', import.meta.url))], {
-    env: { ...process.env, S3_BUCKET: bucket },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const [line] = (await once(createInterface({ input: s3Process.stdout! }), 'line')) as [string];
-  const server = JSON.parse(line) as { endpoint: string; accessKeyId: string; secretAccessKey: string };
-  Object.assign(s3Env, { S3_ENDPOINT: server.endpoint, S3_ACCESS_KEY_ID: server.accessKeyId, S3_SECRET_ACCESS_KEY: server.secretAccessKey });
-}
-const storage = createStorage({
-  endpoint: s3Env.S3_ENDPOINT,
-  region: s3Env.S3_REGION!,
-  bucket,
-  accessKeyId: s3Env.S3_ACCESS_KEY_ID!,
-  secretAccessKey: s3Env.S3_SECRET_ACCESS_KEY!,
-});
-await ensureBucket(storage);
-storage.s3.destroy();
+const benchStorage = await openBenchStorage(bucket);
+const s3Env = benchStorage.env;
 
 /** psql's own \copy, the report's settings bound with SET in the same session. */
 async function psqlCopy(): Promise<Sample> {
@@ -125,7 +99,7 @@ for (let round = 0; round < rounds; round += 1) {
     log(`round ${round + 1}/${rounds} ${variant.id}: ${(sample.ms / 1000).toFixed(2)} s`);
   }
 }
-s3Process?.kill('SIGTERM');
+benchStorage.close();
 
 const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
 const median = (values: number[]) => {
@@ -142,7 +116,7 @@ const result = {
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), loadAverage: loadavg()[0] ?? 0, node: process.version },
   rows,
   rounds,
-  storage: process.env.S3_ENDPOINT ? 'S3_ENDPOINT' : 'loopback server (own process)',
+  storage: benchStorage.description,
   variants: variants.map((variant) => {
     const all = samples.get(variant.id)!;
     const own = stats(variant.id);

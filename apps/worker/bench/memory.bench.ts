@@ -27,7 +27,8 @@ import { createDatabase, createPool, createTeam, ensureDatabaseExists, migrateDa
 import { createRedisConnection, createReportRunQueue, enqueueReportRun } from '@reportrun/queue';
 import { resolveRunTarget, runRecordOf } from '@reportrun/runner';
 import { createReportRun } from '@reportrun/status';
-import { createStorage, deleteObject, ensureBucket } from '@reportrun/storage';
+import { deleteObject } from '@reportrun/storage';
+import { openBenchStorage } from './bench-storage.ts';
 
 /** What one standalone worker should stay within (docs/operations.md, Sizing). */
 const targets = { idleMb: 100, peakMb: 200 };
@@ -125,32 +126,8 @@ await pool.end();
 const db = createDatabase(databaseUrl);
 if (!(await db.prisma.team.findUnique({ where: { id: benchTeamId } }))) await createTeam(db.prisma, 'Memory bench', benchTeamId);
 
-// S3: the environment's server, or a loopback one in its own process (its memory is not the worker's).
-const s3Env: Record<string, string> = { S3_BUCKET: bucket, S3_REGION: process.env.S3_REGION ?? 'us-east-1' };
-let s3Process: ChildProcess | undefined;
-if (process.env.S3_ENDPOINT) {
-  Object.assign(s3Env, {
-    S3_ENDPOINT: process.env.S3_ENDPOINT,
-    S3_ACCESS_KEY_ID: process.env.S3_ACCESS_KEY_ID ?? '',
-    S3_SECRET_ACCESS_KEY: process.env.S3_SECRET_ACCESS_KEY ?? '',
-  });
-} else {
-  s3Process = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', fileURLToPath(new URL('./local-s3-process.ts', import.meta.url))], {
-    env: { ...process.env, S3_BUCKET: bucket },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const [line] = (await once(createInterface({ input: s3Process.stdout! }), 'line')) as [string];
-  const server = JSON.parse(line) as { endpoint: string; accessKeyId: string; secretAccessKey: string };
-  Object.assign(s3Env, { S3_ENDPOINT: server.endpoint, S3_ACCESS_KEY_ID: server.accessKeyId, S3_SECRET_ACCESS_KEY: server.secretAccessKey });
-}
-const storage = createStorage({
-  endpoint: s3Env.S3_ENDPOINT,
-  region: s3Env.S3_REGION!,
-  bucket,
-  accessKeyId: s3Env.S3_ACCESS_KEY_ID!,
-  secretAccessKey: s3Env.S3_SECRET_ACCESS_KEY!,
-});
-await ensureBucket(storage);
+const benchStorage = await openBenchStorage(bucket);
+const { env: s3Env, storage } = benchStorage;
 
 buildWorker();
 const { env: imageEnv, nodeFlags } = imageWorkerLaunch();
@@ -241,9 +218,8 @@ try {
     log(`${format}: idle ${measurement.idleRssMb.toFixed(0)} MB, peak ${measurement.peakRssMb.toFixed(0)} MB, ${measurement.seconds.toFixed(1)} s`);
   }
 } finally {
-  storage.s3.destroy();
   await db.close();
-  s3Process?.kill('SIGTERM');
+  benchStorage.close();
 }
 
 const idleRssMb = Math.max(...measurements.map((measurement) => measurement.idleRssMb));
@@ -252,7 +228,7 @@ const result = {
   rows,
   imageEnv,
   nodeFlags,
-  storage: process.env.S3_ENDPOINT ? 'S3_ENDPOINT' : 'loopback server (own process)',
+  storage: benchStorage.description,
   targets,
   idleRssMb,
   idleMeetsTarget: idleRssMb <= targets.idleMb,
