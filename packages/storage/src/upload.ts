@@ -25,23 +25,36 @@ export interface UploadStreamInput {
 /** S3's limit on the parts of one multipart upload. */
 const maxParts = 10_000;
 
+/** The first part's first buffer: a small result never allocates a whole part. */
+const firstBufferSize = 256 * 1024;
+
 /**
  * One part as it fills: the body's bytes copied into a buffer of the part size, with their
  * CRC-32 computed as they arrive. Buffers are reused once their part has been sent, so a whole
- * export allocates `partsInFlight + 1` of them instead of a new one per part.
+ * export allocates `partsInFlight + 1` of them instead of a new one per part. The first part
+ * starts small and doubles as it fills, so a small result (most runs are) costs about its own
+ * size, not a part's.
  */
 class Part {
   size = 0;
   private crc = 0;
-  constructor(readonly buffer: Buffer) {}
+  constructor(
+    public buffer: Buffer,
+    private readonly capacity: number,
+  ) {}
 
   get full(): boolean {
-    return this.size === this.buffer.length;
+    return this.size === this.capacity;
   }
 
   /** Copies as much of `chunk` as fits; returns what is left for the next part. */
   fill(chunk: Buffer): Buffer {
-    const taken = Math.min(chunk.length, this.buffer.length - this.size);
+    const taken = Math.min(chunk.length, this.capacity - this.size);
+    if (this.size + taken > this.buffer.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.min(this.capacity, Math.max(this.buffer.length * 2, this.size + taken)));
+      this.buffer.copy(grown, 0, 0, this.size);
+      this.buffer = grown;
+    }
     const piece = chunk.subarray(0, taken);
     piece.copy(this.buffer, this.size);
     this.size += taken;
@@ -92,7 +105,8 @@ export async function uploadStream(storage: Storage, input: UploadStreamInput): 
   const completed: CompletedPart[] = [];
   const inFlight = new Set<Promise<void>>();
   const spare: Buffer[] = [];
-  const newPart = () => new Part(spare.pop() ?? Buffer.allocUnsafeSlow(partSize));
+  let partNumber = 0;
+  const newPart = () => new Part(spare.pop() ?? Buffer.allocUnsafeSlow(partNumber === 0 ? Math.min(firstBufferSize, partSize) : partSize), partSize);
   const sendPart = (part: Part, partNumber: number) => {
     const sending = (async () => {
       const request = part.request(storage);
@@ -101,7 +115,7 @@ export async function uploadStream(storage: Storage, input: UploadStreamInput): 
         { abortSignal: requests.signal },
       );
       completed.push({ PartNumber: partNumber, ETag: sent.ETag, ...(request.ChecksumCRC32 ? { ChecksumCRC32: request.ChecksumCRC32 } : {}) });
-      spare.push(part.buffer);
+      if (part.buffer.length === partSize) spare.push(part.buffer);
     })();
     // A failed part stops the body at once; the loop below rethrows the failure.
     sending.catch(fail);
@@ -112,7 +126,6 @@ export async function uploadStream(storage: Storage, input: UploadStreamInput): 
 
   try {
     let part = newPart();
-    let partNumber = 0;
     for await (const chunk of input.body as AsyncIterable<Buffer | Uint8Array | string>) {
       let rest = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       // A part is sent only when more bytes follow it, so a body of exactly one part is one PutObject.
