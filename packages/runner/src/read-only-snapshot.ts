@@ -12,7 +12,9 @@ export interface ReadOnlySnapshotOptions {
  * with a statement timeout (so nothing runs unbounded), its values bound before the query.
  */
 export async function beginReadOnlySnapshot(client: pg.PoolClient, options: ReadOnlySnapshotOptions): Promise<void> {
-  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-  await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(options.statementTimeoutMs))}`);
+  // One round trip for both: the timeout is an integer made here, never a caller's text.
+  await client.query(
+    `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(options.statementTimeoutMs))}`,
+  );
   if (options.setup) await client.query(options.setup.text, options.setup.values);
 }

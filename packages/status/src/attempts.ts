@@ -1,4 +1,4 @@
-import { Prisma } from '@reportrun/db';
+import { Prisma, reportRunFromRow, type ReportRunRow } from '@reportrun/db';
 import type { FailureDetails, ProgressDetails } from '@reportrun/core';
 import type { PrismaClient, ReportRun } from '@reportrun/db';
 import { decideAttemptStart, type AttemptStartPolicy, type RunAtStart } from './attempt-policy.ts';
@@ -64,7 +64,7 @@ export async function startAttempt(
     });
     return failed ? { outcome: 'failed', failure: decision.failure } : { outcome: 'skipped' };
   }
-  const rows = await prisma.$queryRaw<{ id: string }[]>`
+  const rows = await prisma.$queryRaw<ReportRunRow[]>`
     UPDATE "public"."report_runs"
        SET active_at = COALESCE(active_at, now()),
            attempts = attempts + 1,
@@ -74,9 +74,9 @@ export async function startAttempt(
            lease_expires_at = now() + make_interval(secs => ${options.leaseSeconds}),
            status_details = ${JSON.stringify({ stage: 'querying' } satisfies ProgressDetails)}::jsonb
      WHERE ${sameLease}
- RETURNING id`;
+ RETURNING *`;
   if (rows.length === 0) return { outcome: 'skipped' };
-  const run = await prisma.reportRun.findUniqueOrThrow({ where: { id: runId } });
+  const run = reportRunFromRow(rows[0]!);
   return {
     outcome: 'started',
     run,
