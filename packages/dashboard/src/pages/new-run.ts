@@ -32,19 +32,31 @@ export async function showNewRun(reportId: string | null): Promise<void> {
     submit);
 
   let fields: ParameterFields | null = null;
+  // Only the latest load renders: a slow answer for an earlier choice must never replace the
+  // fields of a later one (or fields someone has started to fill in).
+  let latestLoad = 0;
+  let loadedReport: string | null = null;
   const loadReport = async (id: string) => {
+    const load = (latestLoad += 1);
     parametersSlot.replaceChildren(h('p', { 'aria-busy': 'true' }, 'Loading parameters…'));
     try {
       const report = await apiRequest<ReportResource>('GET', `/v2/reporting/reports/${encodeURIComponent(id)}`);
+      if (load !== latestLoad) return;
       description.textContent = report.description;
       fields = parameterFields(report);
+      loadedReport = id;
       parametersSlot.replaceChildren(fields.element);
     } catch (error) {
+      if (load !== latestLoad) return;
       fields = null;
+      loadedReport = null;
       parametersSlot.replaceChildren(errorBox(error instanceof ApiProblem ? error.message : 'The report could not be read.'));
     }
   };
-  reportSelect.addEventListener('change', () => void loadReport(reportSelect.value));
+  // Choosing the report already shown keeps what was typed into its fields.
+  reportSelect.addEventListener('change', () => {
+    if (reportSelect.value !== loadedReport || !fields) void loadReport(reportSelect.value);
+  });
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
