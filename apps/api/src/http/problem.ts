@@ -77,16 +77,20 @@ const bodyParserErrors: Record<string, () => DomainError> = {
   'request.size.invalid': () => new InvalidBodyLength(),
 };
 
+/** The error and the errors behind it (`cause`), a few hops deep: drivers wrap what they saw. */
+function* causeChain(error: unknown): Generator<object> {
+  for (let current: unknown = error, hops = 0; current && typeof current === 'object' && hops < 5; hops += 1) {
+    yield current;
+    current = Reflect.get(current, 'cause');
+  }
+}
+
 /**
  * The SQLSTATE of a Postgres error, from node-postgres (`code`) or from Prisma's driver adapter
  * (`meta.driverAdapterError.cause.originalCode`), looking through `cause` chains.
  */
 export function postgresSqlState(error: unknown): string | undefined {
-  for (
-    let current: unknown = error, hops = 0;
-    current && typeof current === 'object' && hops < 5;
-    hops += 1
-  ) {
+  for (const current of causeChain(error)) {
     const meta: unknown = Reflect.get(current, 'meta');
     const adapterCause: unknown =
       meta && typeof meta === 'object'
@@ -100,7 +104,6 @@ export function postgresSqlState(error: unknown): string | undefined {
     // Prisma's own codes (P1xxx–P6xxx) have the same shape as a SQLSTATE but are not one.
     const code: unknown = Reflect.get(current, 'code');
     if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^P[1-9]/.test(code)) return code;
-    current = Reflect.get(current, 'cause');
   }
   return undefined;
 }
@@ -119,13 +122,12 @@ const unreachablePrismaCodes = new Set(['P1001', 'P1002', 'P1017', 'P2024']);
 export function isDatabaseUnreachable(error: unknown): boolean {
   const sqlState = postgresSqlState(error);
   if (sqlState && (sqlState.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(sqlState))) return true;
-  for (let current: unknown = error, hops = 0; current && typeof current === 'object' && hops < 5; hops += 1) {
+  for (const current of causeChain(error)) {
     const code: unknown = Reflect.get(current, 'code');
     if (typeof code === 'string' && (unreachableErrnos.has(code) || unreachablePrismaCodes.has(code))) return true;
     const message: unknown = Reflect.get(current, 'message');
     // node-postgres says these in words only.
     if (typeof message === 'string' && /^(Connection terminated|timeout exceeded when trying to connect)/.test(message)) return true;
-    current = Reflect.get(current, 'cause');
   }
   return false;
 }
