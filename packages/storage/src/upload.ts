@@ -30,7 +30,7 @@ const firstBufferSize = 256 * 1024;
 
 /**
  * One part as it fills: the body's bytes copied into a buffer of the part size, with their
- * CRC-32 computed as they arrive. Buffers are reused once their part has been sent, so a whole
+ * CRC-32 computed as they arrive when the upload is checksummed. Buffers are reused once their part has been sent, so a whole
  * export allocates `partsInFlight + 1` of them instead of a new one per part. The first part
  * starts small and doubles as it fills, so a small result (most runs are) costs about its own
  * size, not a part's.
@@ -41,6 +41,7 @@ class Part {
   constructor(
     public buffer: Buffer,
     private readonly capacity: number,
+    private readonly checksummed: boolean,
   ) {}
 
   get full(): boolean {
@@ -58,14 +59,14 @@ class Part {
     const piece = chunk.subarray(0, taken);
     piece.copy(this.buffer, this.size);
     this.size += taken;
-    this.crc = crc32(piece, this.crc);
+    if (this.checksummed) this.crc = crc32(piece, this.crc);
     return chunk.subarray(taken);
   }
 
-  /** The request body, and with payload signing `checksum` its CRC-32 (`x-amz-checksum-crc32`, big-endian, base64). */
-  request(storage: Storage): { Body: Buffer; ContentLength: number; ChecksumCRC32?: string } {
+  /** The request body, and when checksummed its CRC-32 (`x-amz-checksum-crc32`, big-endian, base64). */
+  request(): { Body: Buffer; ContentLength: number; ChecksumCRC32?: string } {
     const Body = this.buffer.subarray(0, this.size);
-    if (storage.payloadSigning !== 'checksum') return { Body, ContentLength: this.size };
+    if (!this.checksummed) return { Body, ContentLength: this.size };
     const value = Buffer.alloc(4);
     value.writeUInt32BE(this.crc >>> 0);
     return { Body, ContentLength: this.size, ChecksumCRC32: value.toString('base64') };
@@ -106,15 +107,16 @@ export async function uploadStream(storage: Storage, input: UploadStreamInput): 
   const inFlight = new Set<Promise<void>>();
   const spare: Buffer[] = [];
   let partNumber = 0;
-  const newPart = () => new Part(spare.pop() ?? Buffer.allocUnsafeSlow(partNumber === 0 ? Math.min(firstBufferSize, partSize) : partSize), partSize);
-  const sendPart = (part: Part, partNumber: number) => {
+  const newPart = () =>
+    new Part(spare.pop() ?? Buffer.allocUnsafeSlow(partNumber === 0 ? Math.min(firstBufferSize, partSize) : partSize), partSize, checksummed);
+  const sendPart = (part: Part, number: number) => {
     const sending = (async () => {
-      const request = part.request(storage);
+      const request = part.request();
       const sent = await storage.s3.send(
-        new UploadPartCommand({ Bucket, Key, UploadId: uploadId, PartNumber: partNumber, ...request }),
+        new UploadPartCommand({ Bucket, Key, UploadId: uploadId, PartNumber: number, ...request }),
         { abortSignal: requests.signal },
       );
-      completed.push({ PartNumber: partNumber, ETag: sent.ETag, ...(request.ChecksumCRC32 ? { ChecksumCRC32: request.ChecksumCRC32 } : {}) });
+      completed.push({ PartNumber: number, ETag: sent.ETag, ...(request.ChecksumCRC32 ? { ChecksumCRC32: request.ChecksumCRC32 } : {}) });
       if (part.buffer.length === partSize) spare.push(part.buffer);
     })();
     // A failed part stops the body at once; the loop below rethrows the failure.
@@ -152,7 +154,7 @@ export async function uploadStream(storage: Storage, input: UploadStreamInput): 
     }
     if (uploadId === undefined) {
       // The whole body fit in one part: one request.
-      await storage.s3.send(new PutObjectCommand({ Bucket, Key, ...headers, ...part.request(storage) }), { abortSignal: requests.signal });
+      await storage.s3.send(new PutObjectCommand({ Bucket, Key, ...headers, ...part.request() }), { abortSignal: requests.signal });
       return;
     }
     sendPart(part, partNumber + 1);
