@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ReportRunResource } from '@reportrun/core';
 import * as database from '@reportrun/db';
 import { createStorageFromConfig, listObjectKeys, runResultPrefix } from '@reportrun/storage';
-import { defaultRunBody, lockLedger as lockLedgerOf, pendingMultipartUploads, runningExportStatements, useTestFixture, waitFor } from '@reportrun/testing';
+import { defaultRunBody, lockLedger as lockLedgerOf, pendingMultipartUploads, runningExportStatements, statementsWaitingOnLock, useTestFixture, waitFor } from '@reportrun/testing';
 import { resultOptionsFor, type RunFormat } from './file-formats.ts';
 import { useWorkerProcesses } from './worker-processes.ts';
 
@@ -35,15 +35,7 @@ const ended = (run: ReportRunResource) => run.status !== 'running';
 
 const lockLedger = () => lockLedgerOf(fixture.environment.config.DATABASE_URL);
 
-/** Statements of this file's database waiting for a table lock, by what they start with. */
-async function waitingOnLock(prefix: string): Promise<number> {
-  const { rowCount } = await fixture.db.pool.query(
-    `SELECT 1 FROM pg_stat_activity
-      WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1 || '%'`,
-    [prefix],
-  );
-  return rowCount ?? 0;
-}
+const waitingOnLock = (prefix: string) => statementsWaitingOnLock(fixture.db.pool, prefix);
 
 /** The sharded export's first planning step (the bounded count), held by the ledger lock. */
 const planningBlocked = () => waitingOnLock('SELECT count(*)::int AS rows');

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as database from '@reportrun/db';
 import { compileReportSql, getCatalogReport, validateReportParameters, type CompileOptions } from '@reportrun/reports';
 import { createStorageFromConfig, listObjectKeys, type Storage } from '@reportrun/storage';
-import { lockLedger, pendingMultipartUploads, runningExportStatements, useTestFixture, waitFor } from '@reportrun/testing';
+import { lockLedger, pendingMultipartUploads, runningExportStatements, statementsWaitingOnLock, useTestFixture, waitFor } from '@reportrun/testing';
 import { exportReport } from '../src/index.ts';
 
 const fixture = useTestFixture({ database, seed: (db) => database.seedLedger(db.pool, 5_000) });
@@ -48,15 +48,7 @@ function startExport(options: CompileOptions, compress: boolean, signal: AbortSi
   return { exported, objectKey };
 }
 
-/** Statements of this file's database waiting for a table lock, by what they start with. */
-async function waitingOnLock(prefix: string): Promise<number> {
-  const { rowCount } = await fixture.db.pool.query(
-    `SELECT 1 FROM pg_stat_activity
-      WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1 || '%'`,
-    [prefix],
-  );
-  return rowCount ?? 0;
-}
+const waitingOnLock = (prefix: string) => statementsWaitingOnLock(fixture.db.pool, prefix);
 
 const exportStatements = () => runningExportStatements(fixture.db.pool);
 

@@ -14,7 +14,7 @@ export {
   type WallClock,
 } from './wall-clock.ts';
 export { pendingMultipartUploads, pendingMultipartUploadsIn } from './multipart-uploads.ts';
-export { appDirectory, spawnApp, startApi, startScheduler, startWorker, lockLedger, runningExportStatements, metricsUrlOf, type AppName } from './service-processes.ts';
+export { appDirectory, spawnApp, startApi, startScheduler, startWorker, lockLedger, runningExportStatements, statementsWaitingOnLock, metricsUrlOf, type AppName } from './service-processes.ts';
 export {
   useTestFixture,
   apiClient,

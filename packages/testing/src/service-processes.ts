@@ -52,6 +52,16 @@ export async function runningExportStatements(pool: Pick<pg.Pool, 'query'>): Pro
   return rowCount ?? 0;
 }
 
+/** How many statements in the database wait for a table lock, by what their text starts with. */
+export async function statementsWaitingOnLock(pool: Pick<pg.Pool, 'query'>, prefix: string): Promise<number> {
+  const { rowCount } = await pool.query(
+    `SELECT 1 FROM pg_stat_activity
+      WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1 || '%'`,
+    [prefix],
+  );
+  return rowCount ?? 0;
+}
+
 /**
  * Holds an exclusive lock on the demo ledger, so every run's COPY waits inside Postgres until
  * released: a deterministic "query still running" for cancel, timeout and crash tests.
