@@ -144,6 +144,10 @@ describe('the dashboard in a real browser', () => {
       await page.goto(`${dashboardUrl()}#/new?report=${itemized}`);
       await page.getByRole('heading', { level: 1, name: 'New run' }).waitFor();
       await fillRunForm(page, '2025-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+      // Choosing the report already shown keeps what was typed (no late reload replaces it).
+      await page.getByLabel('Report', { exact: true }).selectOption(itemized);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await page.getByLabel(/^interval_start/).inputValue()).toBe('2025-01-01T00:00:00Z');
       await page.getByRole('button', { name: 'Create run' }).click();
       await page.waitForURL(/#\/runs\/reprun_/);
       const runId = decodeURIComponent(page.url().split('#/runs/')[1]!);
