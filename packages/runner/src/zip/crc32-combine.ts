@@ -1,7 +1,7 @@
 /**
  * CRC-32 of a concatenation from the CRCs of its parts (zlib's `crc32_combine`, 1.2.12 form):
- * each deflate block's CRC is computed beside its compression on a worker thread, and the
- * file's CRC is joined from them in order without reading the bytes again, as pigz does.
+ * each deflate block's CRC is computed when the block is handed to the thread pool, and the
+ * file's CRC is joined from them in order as blocks finish, as pigz does.
  * Arithmetic is over GF(2) polynomials modulo the reflected CRC-32 polynomial.
  */
 const polynomial = 0xedb88320;

@@ -22,7 +22,7 @@ export interface DeflateSummary {
 }
 
 /**
- * Raw deflate of its input, compressed block by block on worker threads (pigz's scheme): each
+ * Raw deflate of its input, compressed block by block on the thread pool (pigz's scheme): each
  * block is deflated independently with the previous block's last 32 KiB as its dictionary and
  * ends with a sync flush, so the outputs, written in order, form one valid deflate stream. The
  * CRC-32 of the input is combined from the blocks' CRCs. The output is deterministic.
@@ -36,7 +36,14 @@ export class ParallelDeflate extends Transform {
   private block: Buffer;
   private filled = 0;
   private dictionary: Uint8Array | null = null;
-  private readonly inFlight: { length: number; result: Promise<DeflatedBlock> }[] = [];
+  private readonly inFlight: { block: Buffer; length: number; result: Promise<DeflatedBlock> }[] = [];
+  /**
+   * Full blocks whose deflate, and the next block's (which reads its tail as dictionary), are
+   * done: reused instead of leaving a MiB of garbage per block for the collector to find.
+   */
+  private readonly spareBlocks: Buffer[] = [];
+  /** The last block written out; free once the block after it is written too. */
+  private lastWritten: Buffer | null = null;
 
   constructor(options: ParallelDeflateOptions) {
     super();
@@ -71,17 +78,16 @@ export class ParallelDeflate extends Transform {
   }
 
   private submit(last: boolean): void {
-    const input = this.filled === this.blockSize ? this.block : Buffer.from(this.block.subarray(0, this.filled));
-    // Read before the block is handed over: a transferred buffer reads as empty afterwards.
-    const length = input.length;
-    const nextDictionary = length >= windowSize ? Buffer.from(input.subarray(length - windowSize)) : null;
+    const block = this.block;
+    const input = block.subarray(0, this.filled);
     const result = this.pool.deflate({ input, dictionary: this.dictionary, level: this.level, last });
     // Surfaced by drain() in order; an early rejection must not count as unhandled meanwhile.
     result.catch(() => {});
-    this.inFlight.push({ length, result });
+    this.inFlight.push({ block, length: input.length, result });
+    // A view, not a copy: the block is not reused before the next block's deflate is done.
     // A block shorter than the window (only ever the last) leaves no dictionary to pass on.
-    this.dictionary = nextDictionary;
-    if (input === this.block) this.block = Buffer.allocUnsafeSlow(this.blockSize);
+    this.dictionary = input.length >= windowSize ? input.subarray(input.length - windowSize) : null;
+    this.block = this.spareBlocks.pop() ?? Buffer.allocUnsafeSlow(this.blockSize);
     this.filled = 0;
   }
 
@@ -90,10 +96,15 @@ export class ParallelDeflate extends Transform {
     while (this.inFlight.length > limit) {
       const head = this.inFlight.shift()!;
       const { output, crc } = await head.result;
-      this.summary.crc = crc32Combine(this.summary.crc, crc, head.length);
-      this.summary.uncompressedSize += head.length;
+      const { length } = head;
+      this.summary.crc = crc32Combine(this.summary.crc, crc, length);
+      this.summary.uncompressedSize += length;
       this.summary.compressedSize += output.length;
       this.push(output);
+      // Blocks finish in order, so the one before this has been read as dictionary for the last time.
+      if (this.lastWritten) this.spareBlocks.push(this.lastWritten);
+      this.lastWritten = head.block;
     }
   }
 }
+
