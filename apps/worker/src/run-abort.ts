@@ -26,6 +26,7 @@ export function abortReasonOf(signal: AbortSignal): RunAbortReason | null {
 /** The controllers of the runs this process is executing, so any event can stop one. */
 export class ActiveRuns {
   private readonly controllers = new Map<string, AbortController>();
+  private readonly idleListeners: (() => void)[] = [];
 
   start(runId: string): AbortController {
     const controller = new AbortController();
@@ -34,7 +35,14 @@ export class ActiveRuns {
   }
 
   finish(runId: string, controller: AbortController): void {
-    if (this.controllers.get(runId) === controller) this.controllers.delete(runId);
+    if (this.controllers.get(runId) !== controller) return;
+    this.controllers.delete(runId);
+    if (this.controllers.size === 0) for (const listener of this.idleListeners) listener();
+  }
+
+  /** Calls `listener` each time the last active run finishes. */
+  onIdle(listener: () => void): void {
+    this.idleListeners.push(listener);
   }
 
   abort(runId: string, reason: RunAbortReason): boolean {
