@@ -77,8 +77,8 @@ describe('the image (infra/Dockerfile)', () => {
   it('starts api, worker, scheduler or migrate from compiled JavaScript that exists', () => {
     expect(argsOf(runtime, 'ENTRYPOINT')).toEqual(['["/usr/local/bin/reportrun"]']);
     expect(argsOf(runtime, 'CMD')).toEqual(['["api"]']);
-    // Node's own options may come before the file (the worker's heap setting).
-    const arms = [...entrypointScript.matchAll(/^\s+(\w+)\) cd \/app\/(\S+) && exec node (?:--\S+ )*(\S+) ;;$/gm)].map((match) => ({
+    // Environment settings and Node's own options may come before the file (the worker's memory settings).
+    const arms = [...entrypointScript.matchAll(/^\s+(\w+)\) cd \/app\/(\S+) && exec (?:env (?:[A-Z_]+=\S+ )+)?node (?:--\S+ )*(\S+) ;;$/gm)].map((match) => ({
       name: match[1]!,
       directory: match[2]!,
       file: match[3]!,
@@ -93,5 +93,21 @@ describe('the image (infra/Dockerfile)', () => {
       // Each lands in the image: /out keeps every workspace package's dist/.
       expect(arm.directory).toMatch(/^(apps|packages)\//);
     }
+  });
+
+  it('starts the worker with the same memory settings in the image, the fleet unit and pnpm start', () => {
+    const image = /^\s+worker\) cd \S+ && exec env ((?:[A-Z_]+=\S+ )+)node ((?:--\S+ )*)dist\/main\.js ;;$/m.exec(entrypointScript);
+    expect(image, 'the entry point starts the worker as `exec env … node … dist/main.js`').not.toBeNull();
+    const settings = image![1]!.trim().split(' ');
+    const nodeFlags = image![2]!.trim();
+    expect(settings).toEqual(expect.arrayContaining([expect.stringMatching(/^MALLOC_ARENA_MAX=\d+$/)]));
+
+    const unit = readFileSync(join(repo, 'infra/fleet/reportrun-worker@.service'), 'utf8');
+    const unitSettings = [...unit.matchAll(/^Environment=(.*)$/gm)].flatMap((match) => match[1]!.split(' '));
+    expect(unitSettings).toEqual(expect.arrayContaining(settings));
+    expect(unit).toMatch(new RegExp(`^ExecStart=/usr/bin/env node ${nodeFlags} dist/main\\.js$`, 'm'));
+
+    const { scripts } = JSON.parse(readFileSync(join(repo, 'apps/worker/package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(scripts.start).toBe(`env ${settings.join(' ')} node ${nodeFlags} dist/main.js`);
   });
 });
