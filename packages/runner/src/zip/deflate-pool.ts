@@ -76,8 +76,14 @@ export class DeflatePool {
 
 let shared: DeflatePool | undefined;
 
-/** The process's pool: as many blocks at once as the process has cores. */
+/**
+ * The process's pool: as many blocks at once as the process has cores, but one of libuv's
+ * threads (UV_THREADPOOL_SIZE, 4 unless set) always left to DNS lookups and file reads, which
+ * would otherwise wait behind a block. One export deflates faster than one COPY produces on
+ * two threads already.
+ */
 export function sharedDeflatePool(): DeflatePool {
-  shared ??= new DeflatePool(Math.max(1, availableParallelism()));
+  const threadPoolSize = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+  shared ??= new DeflatePool(Math.max(1, Math.min(availableParallelism(), threadPoolSize - 1)));
   return shared;
 }
