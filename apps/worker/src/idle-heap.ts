@@ -15,9 +15,12 @@ export interface IdleHeapOptions {
  * export its buffers. V8's memory reducer returns them only about 10 s into idleness, and a
  * plain gc() frees the objects but keeps their pages; a memory-reducing ("last resort") full
  * collection returns the pages at once (measured: idle RSS 110 MB at ready + 5 s without,
- * 96–99 MB with). It takes some 50 ms, off any run's path.
+ * 93–99 MB with). It takes some 50 ms, off any run's path.
  */
-export function collectHeapWhenIdle(activeRuns: ActiveRuns, { quietMs = 2_000, collect = fullCollection() }: IdleHeapOptions = {}): void {
+export function collectHeapWhenIdle(
+  activeRuns: ActiveRuns,
+  { quietMs = 2_000, collect = fullCollection() }: IdleHeapOptions = {},
+): void {
   let pending: NodeJS.Timeout | undefined;
   const collectSoon = () => {
     clearTimeout(pending);

@@ -44,7 +44,9 @@ describe('the heap of an idle worker', () => {
     const controller = activeRuns.start('run_export');
     // Survives young-generation collections (it is old by the time the run ends), so only a
     // full collection frees it; V8 would run none on an idle process.
-    let leftBehind: { rows: string[] } | null = { rows: Array.from({ length: 50_000 }, (_, index) => `row ${index}`) };
+    let leftBehind: { rows: string[] } | null = {
+      rows: Array.from({ length: 50_000 }, (_, index) => `row ${index}`),
+    };
     const weak = new WeakRef(leftBehind);
     collectHeapWhenIdle(activeRuns, { quietMs: 30 });
     await sleep(80); // the startup collection promotes it

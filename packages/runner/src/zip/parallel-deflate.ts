@@ -107,4 +107,3 @@ export class ParallelDeflate extends Transform {
     }
   }
 }
-
