@@ -1,8 +1,9 @@
 // `pnpm bench:memory`: the memory of a standalone worker as the image runs it — the compiled
 // worker (`dist/main.js`) with the node flags of infra/docker-entrypoint.sh, as a process of its
 // own, taking runs created and enqueued the way the API does, against real Redis, Postgres and
-// storage. For each format a fresh worker is started; its idle RSS (VmRSS once ready and settled)
-// and its peak (VmHWM) after one run of the whole ledger are read from /proc/<pid>/status.
+// storage. For each format a fresh worker is started; its idle RSS (VmRSS once ready and settled),
+// its peak (VmHWM) after one run of the whole ledger, and its RSS once it has idled again as long
+// are read from /proc/<pid>/status.
 //   DATABASE_URL        the database to seed and read (default reportrun_bench_memory, its own:
 //                       created, migrated and seeded when missing or of another size)
 //   BENCH_MEMORY_ROWS   ledger rows (default 10,000,000)
@@ -158,6 +159,8 @@ interface Measurement {
   label: string;
   idle: Memory;
   peakRssMb: number;
+  /** VmRSS once the runs are over and the worker has idled again for as long as at first. */
+  idleAgainMb: number;
   seconds: number;
   fileMb: number;
   rows: number;
@@ -219,11 +222,14 @@ async function measure(runFormats: FormatId[]): Promise<Measurement> {
     const failed = ended.find((run) => run.status !== 'succeeded');
     if (failed) throw new Error(`the ${formats[runFormats[runs.findIndex((run) => run.id === failed.id)]!].label} run ${failed.status}: ${JSON.stringify(failed.statusDetails)}\n${logs()}`);
     const peak = await memoryOf(child.pid!);
+    await sleep(settleMs);
+    const idleAgain = await memoryOf(child.pid!);
     return {
       runs: runFormats,
       label: runFormats.length === 1 ? `${formats[runFormats[0]!].label} export` : `${runFormats.length} exports at once (${runFormats.map((format) => formats[format].label.split(' (')[0]).join(', ')})`,
       idle,
       peakRssMb: peak.peakMb,
+      idleAgainMb: idleAgain.rssMb,
       seconds,
       fileMb: ended.reduce((sum, run) => sum + Number(run.fileSize ?? 0), 0) / 2 ** 20,
       rows: ended.reduce((sum, run) => sum + Number(run.fileRows ?? 0), 0),
@@ -278,14 +284,14 @@ if (json) {
   process.stdout.write(
     `\nstandalone compiled worker (${Object.entries(imageEnv).map(([name, value]) => `${name}=${value} `).join('')}node ${nodeFlags.join(' ')} dist/main.js), ${rows} ledger rows per run; ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, load ${m.loadAverage.toFixed(1)} at the end, Node ${m.node}; storage: ${result.storage}\n\n`,
   );
-  process.stdout.write('| measurement | MB | target MB | | run s | file MB |\n| --- | --- | --- | --- | --- | --- |\n');
+  process.stdout.write('| measurement | MB | target MB | | run s | file MB | idle again MB |\n| --- | --- | --- | --- | --- | --- | --- |\n');
   process.stdout.write(
-    `| idle (VmRSS, ready + ${settleMs / 1000} s; highest of the fresh workers: ${result.idleAnonMb.toFixed(0)} own + ${result.idleFileMb.toFixed(0)} file-backed) | ${idleRssMb.toFixed(0)} | ≤ ${targets.idleMb} | ${mark(result.idleMeetsTarget)} | | |\n`,
+    `| idle (VmRSS, ready + ${settleMs / 1000} s; highest of the fresh workers: ${result.idleAnonMb.toFixed(0)} own + ${result.idleFileMb.toFixed(0)} file-backed) | ${idleRssMb.toFixed(0)} | ≤ ${targets.idleMb} | ${mark(result.idleMeetsTarget)} | | | |\n`,
   );
   for (const measurement of result.measurements) {
     const target = measurement.runs.length === 1 ? `≤ ${measurement.targetMb}` : `≤ ${measurement.targetMb} (pod limit)`;
     process.stdout.write(
-      `| ${measurement.label}, peak (VmHWM) | ${measurement.peakRssMb.toFixed(0)} | ${target} | ${mark(measurement.meetsTarget)} | ${measurement.seconds.toFixed(1)} | ${measurement.fileMb.toFixed(1)} |\n`,
+      `| ${measurement.label}, peak (VmHWM) | ${measurement.peakRssMb.toFixed(0)} | ${target} | ${mark(measurement.meetsTarget)} | ${measurement.seconds.toFixed(1)} | ${measurement.fileMb.toFixed(1)} | ${measurement.idleAgainMb.toFixed(0)} |\n`,
     );
   }
 }
