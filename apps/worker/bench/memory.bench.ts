@@ -2,12 +2,13 @@
 // worker (`dist/main.js`) with the node flags of infra/docker-entrypoint.sh, as a process of its
 // own, taking runs created and enqueued the way the API does, against real Redis, Postgres and
 // storage. For each format a fresh worker is started; its idle RSS (VmRSS once ready and settled),
-// its peak (VmHWM) after one run of the whole ledger, and its RSS once it has idled again as long
-// are read from /proc/<pid>/status.
+// its peak (VmHWM) after one run of the whole ledger, and its RSS once it has idled again are read
+// from /proc/<pid>/status.
 //   DATABASE_URL        the database to seed and read (default reportrun_bench_memory, its own:
 //                       created, migrated and seeded when missing or of another size)
 //   BENCH_MEMORY_ROWS   ledger rows (default 10,000,000)
 //   BENCH_MEMORY_SETTLE_MS  how long a ready worker idles before its RSS is read (default 5000)
+//   BENCH_MEMORY_IDLE_AGAIN_MS  how long it idles after its runs before it is read again (15000)
 //   BENCH_MEMORY_FORMATS    comma-separated subset of csv, jsonl, zip (default all)
 //   BENCH_MEMORY_AT_ONCE    runs one more fresh worker with these runs at once, its peak held to
 //                       the worker pod's memory limit in infra/kubernetes/worker.yaml (default
@@ -47,6 +48,8 @@ type FormatId = keyof typeof formats;
 const json = process.argv.includes('--json');
 const rows = Number(process.env.BENCH_MEMORY_ROWS ?? 10_000_000);
 const settleMs = Number(process.env.BENCH_MEMORY_SETTLE_MS ?? 5_000);
+// Past V8's memory reducer, which returns an export's garbage some 10 s into idleness.
+const idleAgainMs = Number(process.env.BENCH_MEMORY_IDLE_AGAIN_MS ?? 15_000);
 const databaseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/reportrun_bench_memory';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const bucket = process.env.S3_BUCKET ?? 'reportrun-bench-memory';
@@ -159,7 +162,7 @@ interface Measurement {
   label: string;
   idle: Memory;
   peakRssMb: number;
-  /** VmRSS once the runs are over and the worker has idled again for as long as at first. */
+  /** VmRSS once the runs are over and the worker has idled for BENCH_MEMORY_IDLE_AGAIN_MS. */
   idleAgainMb: number;
   seconds: number;
   fileMb: number;
@@ -222,7 +225,7 @@ async function measure(runFormats: FormatId[]): Promise<Measurement> {
     const failed = ended.find((run) => run.status !== 'succeeded');
     if (failed) throw new Error(`the ${formats[runFormats[runs.findIndex((run) => run.id === failed.id)]!].label} run ${failed.status}: ${JSON.stringify(failed.statusDetails)}\n${logs()}`);
     const peak = await memoryOf(child.pid!);
-    await sleep(settleMs);
+    await sleep(idleAgainMs);
     const idleAgain = await memoryOf(child.pid!);
     return {
       runs: runFormats,

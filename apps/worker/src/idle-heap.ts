@@ -2,35 +2,30 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { ActiveRuns } from './run-abort.ts';
 
-export interface IdleHeapOptions {
-  /** Long enough for a queue's next job to be taken first: a busy worker never collects here. */
+export interface StartupGarbageOptions {
+  /** Long enough for a waiting job to be taken first: a worker that starts busy skips it. */
   quietMs?: number;
   /** A full collection; V8's own by default. */
   collect?: () => void;
 }
 
 /**
- * Hands the heap's garbage back as soon as the worker has nothing to do: once after startup, and
- * each time its last active run ends. Loading the modules leaves about 10 MB of garbage and an
- * export its buffers. V8's memory reducer returns them only about 10 s into idleness, and a
- * plain gc() frees the objects but keeps their pages; a memory-reducing ("last resort") full
- * collection returns the pages at once (measured: idle RSS 110 MB at ready + 5 s without,
- * 93–99 MB with). It takes some 50 ms, off any run's path.
+ * Hands the startup garbage back once the worker is ready and idle. Loading the modules leaves
+ * about 10 MB of it; V8's memory reducer returns the pages only some 10 s into idleness, and a
+ * plain gc() frees the objects but keeps their pages, while a memory-reducing ("last resort")
+ * full collection returns them at once (measured: idle RSS 110 MB at ready + 5 s without, 93–99
+ * MB with). Only at startup: after a run, V8's reducer returns the export's garbage on its own
+ * some 10 s later, and collecting there too made every run's end pay a blocking collection
+ * (the worker's process tests ran about 15% longer) for memory that comes back anyway.
  */
-export function collectHeapWhenIdle(
+export function collectStartupGarbage(
   activeRuns: ActiveRuns,
-  { quietMs = 2_000, collect = fullCollection() }: IdleHeapOptions = {},
+  { quietMs = 2_000, collect = fullCollection() }: StartupGarbageOptions = {},
 ): void {
-  let pending: NodeJS.Timeout | undefined;
-  const collectSoon = () => {
-    clearTimeout(pending);
-    pending = setTimeout(() => {
-      if (activeRuns.size === 0) collect();
-    }, quietMs);
-    pending.unref();
-  };
-  activeRuns.onIdle(collectSoon);
-  collectSoon();
+  const timer = setTimeout(() => {
+    if (activeRuns.size === 0) collect();
+  }, quietMs);
+  timer.unref();
 }
 
 function fullCollection(): () => void {

@@ -1,6 +1,6 @@
 import { createLogger, loadConfigOrExit } from '@reportrun/config';
 import { startProbeListener, type ProbeListener } from '@reportrun/observability';
-import { collectHeapWhenIdle } from './idle-heap.ts';
+import { collectStartupGarbage } from './idle-heap.ts';
 import { installProcessGuard } from './process-guard.ts';
 import { startReportRunWorker, workerTuningOf } from './worker.ts';
 
@@ -15,7 +15,7 @@ const running = await startReportRunWorker(config, logger, workerTuningOf(config
   },
 });
 installProcessGuard(logger, running.activeRuns);
-collectHeapWhenIdle(running.activeRuns);
+collectStartupGarbage(running.activeRuns);
 
 let stopping = false;
 const stop = async (signal: string) => {

@@ -26,7 +26,6 @@ export function abortReasonOf(signal: AbortSignal): RunAbortReason | null {
 /** The controllers of the runs this process is executing, so any event can stop one. */
 export class ActiveRuns {
   private readonly controllers = new Map<string, AbortController>();
-  private readonly idleListeners: (() => void)[] = [];
 
   start(runId: string): AbortController {
     const controller = new AbortController();
@@ -35,14 +34,7 @@ export class ActiveRuns {
   }
 
   finish(runId: string, controller: AbortController): void {
-    if (this.controllers.get(runId) !== controller) return;
-    this.controllers.delete(runId);
-    if (this.controllers.size === 0) for (const listener of this.idleListeners) listener();
-  }
-
-  /** Calls `listener` each time the last active run finishes. */
-  onIdle(listener: () => void): void {
-    this.idleListeners.push(listener);
+    if (this.controllers.get(runId) === controller) this.controllers.delete(runId);
   }
 
   abort(runId: string, reason: RunAbortReason): boolean {

@@ -1,58 +1,40 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { collectHeapWhenIdle } from '../src/idle-heap.ts';
+import { collectStartupGarbage } from '../src/idle-heap.ts';
 import { ActiveRuns } from '../src/run-abort.ts';
 
-describe('the heap of an idle worker', () => {
-  it('is collected after startup and after the last run ends, never while a run is going', async () => {
+describe("a ready worker's startup garbage", () => {
+  it('is collected once the worker has idled for the quiet period', async () => {
     const activeRuns = new ActiveRuns();
     let collections = 0;
-    collectHeapWhenIdle(activeRuns, { quietMs: 30, collect: () => (collections += 1) });
-    await sleep(80);
-    expect(collections).toBe(1); // the startup garbage
-
-    const first = activeRuns.start('run_first');
-    const second = activeRuns.start('run_second');
-    activeRuns.finish('run_first', first);
-    await sleep(80);
-    expect(collections).toBe(1); // one run still exports
-
-    activeRuns.finish('run_second', second);
-    const third = activeRuns.start('run_third'); // the queue's next job, taken within the quiet period
+    collectStartupGarbage(activeRuns, { quietMs: 30, collect: () => (collections += 1) });
+    expect(collections).toBe(0);
     await sleep(80);
     expect(collections).toBe(1);
-
-    activeRuns.finish('run_third', third);
     await sleep(80);
-    expect(collections).toBe(2);
+    expect(collections).toBe(1); // once
   });
 
-  it("a stale attempt's finish does not count as the run ending", () => {
+  it('is left to V8 when a waiting job started first: no collection blocks a run', async () => {
     const activeRuns = new ActiveRuns();
-    let idle = 0;
-    activeRuns.onIdle(() => (idle += 1));
-    const stale = activeRuns.start('run_retried');
-    const current = activeRuns.start('run_retried');
-    activeRuns.finish('run_retried', stale);
-    expect([activeRuns.size, idle]).toEqual([1, 0]);
-    activeRuns.finish('run_retried', current);
-    expect([activeRuns.size, idle]).toEqual([0, 1]);
+    let collections = 0;
+    collectStartupGarbage(activeRuns, { quietMs: 30, collect: () => (collections += 1) });
+    const controller = activeRuns.start('run_waiting');
+    await sleep(80);
+    expect(collections).toBe(0);
+    activeRuns.finish('run_waiting', controller);
   });
 
-  it("frees what the last run left behind with V8's own full collection", async () => {
+  it("is freed by V8's own full collection", async () => {
     const activeRuns = new ActiveRuns();
-    const controller = activeRuns.start('run_export');
-    // Survives young-generation collections (it is old by the time the run ends), so only a
-    // full collection frees it; V8 would run none on an idle process.
-    let leftBehind: { rows: string[] } | null = {
-      rows: Array.from({ length: 50_000 }, (_, index) => `row ${index}`),
+    // Only a full collection is sure to free it here: V8 starts none on its own in these 100 ms.
+    let garbage: { modules: string[] } | null = {
+      modules: Array.from({ length: 50_000 }, (_, index) => `module ${index}`),
     };
-    const weak = new WeakRef(leftBehind);
-    collectHeapWhenIdle(activeRuns, { quietMs: 30 });
-    await sleep(80); // the startup collection promotes it
-    leftBehind = null;
+    const weak = new WeakRef(garbage);
     await sleep(0); // a WeakRef keeps its target until the current job ends
-    activeRuns.finish('run_export', controller);
+    garbage = null;
+    collectStartupGarbage(activeRuns, { quietMs: 30 });
     await sleep(100);
     expect(weak.deref()).toBeUndefined();
   });
