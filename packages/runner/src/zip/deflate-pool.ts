@@ -62,7 +62,7 @@ export class DeflatePool {
       // bit, so the next block's output can simply follow it.
       if (!job.last) options.finishFlush = constants.Z_SYNC_FLUSH;
       // The CRC is taken here, on the calling thread, while the block is deflated on the pool:
-      // zlib's CRC-32 runs at several GB/s, a fraction of a millisecond per block.
+      // zlib's CRC-32 runs at over 1 GB/s here, under a millisecond per block.
       const crc = crc32(job.input);
       deflateRaw(job.input, options, (error, output) => {
         this.running -= 1;
@@ -83,7 +83,10 @@ let shared: DeflatePool | undefined;
  * two threads already.
  */
 export function sharedDeflatePool(): DeflatePool {
-  const threadPoolSize = Number(process.env.UV_THREADPOOL_SIZE) || 4;
-  shared ??= new DeflatePool(Math.max(1, Math.min(availableParallelism(), threadPoolSize - 1)));
+  shared ??= new DeflatePool(Math.max(1, Math.min(availableParallelism(), libuvThreadPoolSize() - 1)));
   return shared;
+}
+
+function libuvThreadPoolSize(): number {
+  return Number(process.env.UV_THREADPOOL_SIZE) || 4;
 }
