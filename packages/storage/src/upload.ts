@@ -30,10 +30,10 @@ const firstBufferSize = 256 * 1024;
 
 /**
  * One part as it fills: the body's bytes copied into a buffer of the part size, with their
- * CRC-32 computed as they arrive when the upload is checksummed. Buffers are reused once their part has been sent, so a whole
- * export allocates `partsInFlight + 1` of them instead of a new one per part. The first part
- * starts small and doubles as it fills, so a small result (most runs are) costs about its own
- * size, not a part's.
+ * CRC-32 computed as they arrive when the upload is checksummed. Buffers are reused once their
+ * part has been sent, so a whole export allocates `partsInFlight + 1` of them instead of a new
+ * one per part. The first part starts small and doubles as it fills, so a small result (most
+ * runs are) costs about its own size, not a part's.
  */
 class Part {
   size = 0;
